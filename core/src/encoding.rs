@@ -1,0 +1,215 @@
+//! Encodings: BOM, XML declaration, and the files that lie about theirs.
+//!
+//! The national formats are ISO-8859-15 (Latin-9, which is not Latin-1: Œ, œ and € differ);
+//! EDT's exports are UTF-8 with a BOM. Files re-saved by hand often hold UTF-8 under a Latin-9
+//! label, or Latin-9 under a UTF-8 label: both are read correctly and reported as `ENCODAGE`.
+
+use encoding_rs::{Encoding, ISO_8859_15, UTF_8};
+
+use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
+
+/// What kind of text is being decoded (it decides the default encoding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// XML: the declaration decides; without one, UTF-8.
+    Xml,
+    /// CSV: UTF-8 with or without BOM, else Latin-9 (older EDT, spreadsheets), without remark.
+    Csv,
+}
+
+/// A decoded text and how it was decoded.
+#[derive(Clone, Debug)]
+pub struct Decoded {
+    /// The text, BOM removed.
+    pub text: String,
+    /// Name of the encoding actually used (`UTF-8`, `ISO-8859-15`, `windows-1252`…).
+    pub encoding: &'static str,
+    /// The label the file declared, if any.
+    pub declared: Option<String>,
+    /// `ENCODAGE` when the bytes contradicted the label.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the `encoding="…"` label of an XML declaration at the start of `bytes`.
+pub fn declared_xml_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(256)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).position(|pair| pair == b"?>")?;
+    let declaration = std::str::from_utf8(&head[..end]).ok()?;
+    let after = &declaration[declaration.find("encoding")? + "encoding".len()..];
+    let after = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &after[1..];
+    let close = value.find(quote)?;
+    Some(value[..close].trim().to_string())
+}
+
+fn encoding_warning(file: &str, message: String) -> Diagnostic {
+    Diagnostic::new(codes::ENCODAGE, Severity::Warning, message)
+        .with_synchro(0)
+        .with_fix(
+            "Réexportez le fichier depuis l'application d'origine plutôt que de le modifier \
+             ou de l'enregistrer à nouveau dans un tableur ou un éditeur.",
+        )
+        .in_file(file)
+        .with_objet(Objet {
+            fichier: Some(file.to_string()),
+            ..Objet::default()
+        })
+}
+
+fn decode_without_bom(bytes: &[u8], encoding: &'static Encoding) -> String {
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    text.into_owned()
+}
+
+/// Decodes a file's bytes to UTF-8 text, following BOM then declaration, and checking that
+/// the bytes agree with the label.
+pub fn decode(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
+    if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
+        let body = &bytes[bom_length..];
+        if encoding == UTF_8 && std::str::from_utf8(body).is_err() {
+            return Decoded {
+                text: decode_without_bom(body, ISO_8859_15),
+                encoding: ISO_8859_15.name(),
+                declared: Some("UTF-8 (BOM)".to_string()),
+                diagnostics: vec![encoding_warning(
+                    file,
+                    format!(
+                        "« {file} » commence par une marque UTF-8 mais contient des octets qui ne \
+                         sont pas de l'UTF-8 : il a été lu en ISO-8859-15."
+                    ),
+                )],
+            };
+        }
+        return Decoded {
+            text: decode_without_bom(body, encoding),
+            encoding: encoding.name(),
+            declared: Some(format!("{} (BOM)", encoding.name())),
+            diagnostics: Vec::new(),
+        };
+    }
+
+    let declared = match kind {
+        TextKind::Xml => declared_xml_encoding(bytes),
+        TextKind::Csv => None,
+    };
+    let label_encoding = declared
+        .as_deref()
+        .and_then(|label| Encoding::for_label(label.as_bytes()));
+    let utf8 = std::str::from_utf8(bytes);
+
+    match label_encoding {
+        Some(encoding) if encoding != UTF_8 && encoding.is_single_byte() => {
+            let has_multibyte = utf8.is_ok() && !bytes.is_ascii();
+            if has_multibyte {
+                let label = declared.clone().unwrap_or_default();
+                Decoded {
+                    text: utf8.map(str::to_string).unwrap_or_default(),
+                    encoding: UTF_8.name(),
+                    declared,
+                    diagnostics: vec![encoding_warning(
+                        file,
+                        format!(
+                            "« {file} » se déclare en {label} mais contient des caractères codés en \
+                             UTF-8 (« Ã© » au lieu de « é ») : il a été lu en UTF-8."
+                        ),
+                    )],
+                }
+            } else {
+                Decoded {
+                    text: decode_without_bom(bytes, encoding),
+                    encoding: encoding.name(),
+                    declared,
+                    diagnostics: Vec::new(),
+                }
+            }
+        }
+        _ => match utf8 {
+            Ok(text) => Decoded {
+                text: text.to_string(),
+                encoding: UTF_8.name(),
+                declared,
+                diagnostics: Vec::new(),
+            },
+            Err(_) => {
+                let diagnostics = match kind {
+                    TextKind::Csv => Vec::new(),
+                    TextKind::Xml => {
+                        let label = declared.clone().unwrap_or_else(|| "UTF-8".to_string());
+                        vec![encoding_warning(
+                            file,
+                            format!(
+                                "« {file} » est déclaré en {label} mais contient des octets qui ne \
+                                 sont pas de l'UTF-8 : il a été lu en ISO-8859-15."
+                            ),
+                        )]
+                    }
+                };
+                Decoded {
+                    text: decode_without_bom(bytes, ISO_8859_15),
+                    encoding: ISO_8859_15.name(),
+                    declared,
+                    diagnostics,
+                }
+            }
+        },
+    }
+}
+
+/// Encodes text in ISO-8859-15; characters Latin-9 cannot hold become `&#N;` references.
+pub fn encode_latin9(text: &str) -> Vec<u8> {
+    let (bytes, _, _) = ISO_8859_15.encode(text);
+    bytes.into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin9_is_not_latin1() {
+        let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>\xBC\xA4</A>";
+        let decoded = decode(bytes, "a.xml", TextKind::Xml);
+        assert_eq!(decoded.text, "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>Œ€</A>");
+        assert!(decoded.diagnostics.is_empty());
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><A>\xE9</A>";
+        let decoded = decode(latin1, "b.xml", TextKind::Xml);
+        assert_eq!(decoded.encoding, "windows-1252");
+        assert!(decoded.text.contains('é'));
+        assert!(decoded.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn utf8_under_a_latin9_label_is_read_as_utf8_and_reported() {
+        let text = "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>Lévêque Œ</A>";
+        let decoded = decode(text.as_bytes(), "a.xml", TextKind::Xml);
+        assert_eq!(decoded.text, text);
+        assert_eq!(decoded.diagnostics.len(), 1);
+        assert_eq!(decoded.diagnostics[0].code, "ENCODAGE");
+    }
+
+    #[test]
+    fn latin9_under_a_utf8_label_is_read_as_latin9_and_reported() {
+        let bytes = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><A>L\xE9a</A>";
+        let decoded = decode(bytes, "a.xml", TextKind::Xml);
+        assert!(decoded.text.ends_with("<A>Léa</A>"));
+        assert_eq!(decoded.diagnostics[0].code, "ENCODAGE");
+    }
+
+    #[test]
+    fn csv_without_bom_in_latin9_is_silent() {
+        let decoded = decode(b"NOM;PRENOM\r\nC\xBCUR;L\xE9a\r\n", "e.csv", TextKind::Csv);
+        assert_eq!(decoded.text, "NOM;PRENOM\r\nCŒUR;Léa\r\n");
+        assert!(decoded.diagnostics.is_empty());
+        let with_bom = decode("\u{feff}NOM\r\n".as_bytes(), "e.csv", TextKind::Csv);
+        assert_eq!(with_bom.text, "NOM\r\n");
+    }
+
+    #[test]
+    fn unencodable_characters_become_references() {
+        assert_eq!(encode_latin9("Œ€ł"), b"\xBC\xA4&#322;");
+    }
+}

@@ -1,0 +1,33 @@
+//! # passerelle-core
+//!
+//! The heart of passerelle, the toolkit that moves school data between STS-Web, SIECLE,
+//! EDT and PRONOTE: the data model every format reads into and writes from ([`model`]), the
+//! format plugin trait and registry ([`format`]), detection ([`detect`]), input containers
+//! and limits ([`input`]), encodings ([`encoding`]), streaming XML ([`xml`]), diagnostics
+//! ([`diagnostics`]), merging ([`merge`]), atomic outputs ([`output`]), the canonical JSON
+//! format ([`json_format`]) and the demo establishment generator ([`demo`]).
+//!
+//! The flow is: file(s) → container (zip?) → encoding → detection → reader → [`Dataset`]
+//! → merge → checks or writer. A plugin only knows its own format and this crate.
+
+pub mod dates;
+pub mod demo;
+pub mod detect;
+pub mod diagnostics;
+pub mod encoding;
+pub mod format;
+pub mod input;
+pub mod json_format;
+pub mod merge;
+pub mod model;
+pub mod names;
+pub mod output;
+pub mod time;
+pub mod xml;
+
+pub use diagnostics::{Diagnostic, Objet, Severity};
+pub use format::{Format, FormatError, Registry};
+pub use model::Dataset;
+
+#[doc(hidden)]
+pub use inventory;

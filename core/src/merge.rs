@@ -1,0 +1,478 @@
+//! Merging several inputs into one dataset.
+//!
+//! Datasets of different establishments or years are never merged. The same entity read from
+//! two files is merged field by field: a value fills a gap; two different values are a
+//! conflict, reported as a `CONFLIT_FUSION` diagnostic, and the first value is kept.
+
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
+use crate::model::{
+    Address, Alternance, CodeItem, CompulsoryOption, Dataset, DayHours, Division, Establishment,
+    Extra, Group, Guardian, GuardianLink, Mef, Membership, Programme, Room, SchoolYear, Service,
+    Source, StaffMember, Student, Subject, YearBounds,
+};
+
+/// Why two datasets cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    /// Different establishments.
+    #[error(
+        "« {second_file} » concerne l'établissement {second}, mais « {first_file} » concerne {first} : \
+         donnez les fichiers d'un seul établissement à la fois"
+    )]
+    DifferentUaj {
+        /// A file of the dataset merged into.
+        first_file: String,
+        /// Its UAJ.
+        first: String,
+        /// The file being merged.
+        second_file: String,
+        /// Its UAJ.
+        second: String,
+    },
+    /// Different school years.
+    #[error(
+        "« {second_file} » concerne l'année {second}, mais « {first_file} » concerne l'année {first} : \
+         exportez tous les fichiers pour la même année scolaire"
+    )]
+    DifferentYear {
+        /// A file of the dataset merged into.
+        first_file: String,
+        /// Its millésime.
+        first: i32,
+        /// The file being merged.
+        second_file: String,
+        /// Its millésime.
+        second: i32,
+    },
+}
+
+/// Compares UAJ as the catalogue says: trimmed, ignoring case.
+pub fn same_uaj(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// Collects conflicts while merging one entity.
+struct Conflicts<'a> {
+    found: &'a mut Vec<Diagnostic>,
+    entity: String,
+    mine: Source,
+    theirs: Source,
+}
+
+fn show<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => format!("« {text} »"),
+        Ok(other) => other.to_string(),
+        Err(_) => "?".to_string(),
+    }
+}
+
+fn file_of(source: &Source) -> String {
+    if source.fichier.is_empty() {
+        "un fichier".to_string()
+    } else {
+        match source.ligne {
+            Some(line) => format!("{} (ligne {line})", source.fichier),
+            None => source.fichier.clone(),
+        }
+    }
+}
+
+impl Conflicts<'_> {
+    fn report<T: Serialize>(&mut self, field: &str, mine: &T, theirs: &T) {
+        let message = format!(
+            "{} : {field} vaut {} dans {} mais {} dans {} ; la première valeur est gardée.",
+            self.entity,
+            show(mine),
+            file_of(&self.mine),
+            show(theirs),
+            file_of(&self.theirs),
+        );
+        self.found.push(
+            Diagnostic::new(codes::CONFLIT_FUSION, Severity::Warning, message)
+                .at(&self.theirs)
+                .with_fix("Vérifiez que les fichiers ont été exportés le même jour, pour le même établissement.")
+                .with_objet(Objet::default()),
+        );
+    }
+
+    fn option<T: PartialEq + Serialize>(&mut self, field: &str, mine: &mut Option<T>, theirs: Option<T>) {
+        match (mine.as_ref(), theirs) {
+            (None, Some(value)) => *mine = Some(value),
+            (Some(current), Some(value)) if *current != value => self.report(field, current, &value),
+            _ => {}
+        }
+    }
+
+    fn list<T: PartialEq + Serialize>(&mut self, field: &str, mine: &mut Vec<T>, theirs: Vec<T>) {
+        if mine.is_empty() {
+            *mine = theirs;
+        } else if !theirs.is_empty() && *mine != theirs {
+            self.report(field, mine, &theirs);
+        }
+    }
+
+    fn flag(&mut self, mine: &mut bool, theirs: bool) {
+        *mine |= theirs;
+    }
+}
+
+/// Extras are format-specific: a union by element name, never a conflict.
+fn merge_extra(mine: &mut Extra, theirs: Extra) {
+    for node in theirs.0 {
+        if mine.get(&node.name).is_none() {
+            mine.push(node);
+        }
+    }
+}
+
+/// Field-by-field merge of one entity.
+trait Merge: Sized {
+    fn label(&self) -> String;
+    fn source(&self) -> Source;
+    fn merge_fields(&mut self, theirs: Self, conflicts: &mut Conflicts<'_>);
+}
+
+fn merge_entity<T: Merge>(mine: &mut T, theirs: T, found: &mut Vec<Diagnostic>) {
+    let mut conflicts = Conflicts {
+        found,
+        entity: mine.label(),
+        mine: mine.source(),
+        theirs: theirs.source(),
+    };
+    mine.merge_fields(theirs, &mut conflicts);
+}
+
+/// Lists the `Option` fields, then the list fields, of an entity, and merges its extra.
+macro_rules! merge_impl {
+    ($type:ty, |$self_:ident| $label:expr, source: $has_source:tt,
+     options: [$($option:ident),*], lists: [$($list:ident),*] $(, flags: [$($flag:ident),*])?) => {
+        impl Merge for $type {
+            fn label(&$self_) -> String {
+                $label
+            }
+            fn source(&self) -> Source {
+                merge_impl!(@source self, $has_source)
+            }
+            fn merge_fields(&mut self, theirs: Self, conflicts: &mut Conflicts<'_>) {
+                $(conflicts.option(stringify!($option), &mut self.$option, theirs.$option);)*
+                $(conflicts.list(stringify!($list), &mut self.$list, theirs.$list);)*
+                $($(conflicts.flag(&mut self.$flag, theirs.$flag);)*)?
+                merge_extra(&mut self.extra, theirs.extra);
+            }
+        }
+    };
+    (@source $self_:ident, true) => { $self_.source.clone() };
+    (@source $self_:ident, false) => { Source::default() };
+}
+
+merge_impl!(Establishment, |self| format!("l'établissement {}", self.uaj), source: false,
+    options: [academy_code, academy_name, acronym, name, name_complement], lists: []);
+merge_impl!(Subject, |self| format!("la matière {}", self.code), source: true,
+    options: [management_code, short_label, long_label, edition_label], lists: []);
+merge_impl!(Mef, |self| format!("le MEF {}", self.code), source: true,
+    options: [formation, speciality, long_label, edition_label, mefstat11, mefstat4], lists: []);
+merge_impl!(CodeItem, |self| format!("le code {}", self.code), source: true,
+    options: [short_label, long_label], lists: []);
+merge_impl!(StaffMember, |self| format!("l'individu {}", self.id), source: true,
+    options: [kind, sex, civility, usage_name, birth_name, first_name, birth_date, grade, function],
+    lists: [main_teacher_of, disciplines, allowances, other_responsibilities],
+    flags: [substitute]);
+merge_impl!(Division, |self| format!("la division « {} »", self.code), source: true,
+    options: [label, planned, actual], lists: [mefs]);
+merge_impl!(Group, |self| format!("le groupe « {} »", self.code), source: true,
+    options: [label, planned, actual, max_timetable], lists: [divisions, mefs]);
+merge_impl!(Service, |self| format!(
+        "le service {} de « {} »", self.subject, self.structure.code), source: true,
+    options: [hours, co_teaching], lists: [teachers]);
+merge_impl!(Alternance, |self| format!("l'alternance {}", self.code), source: true,
+    options: [short_label, long_label], lists: [weeks]);
+merge_impl!(Room, |self| format!("la salle {}", self.code), source: true,
+    options: [room_group, location], lists: []);
+merge_impl!(DayHours, |self| format!("l'horaire du jour {}", self.day), source: false,
+    options: [start, end], lists: []);
+merge_impl!(Student, |self| format!("l'élève {} ({})", self.display_name(), self.eleve_id),
+    source: true,
+    options: [elenoet, ine, school_id, private_id, family_name, usage_name, first_name,
+        first_name2, first_name3, birth_date, sex, mef, entry_date, leaving_date, leaving_reason,
+        division, address_id],
+    lists: [options, grants]);
+merge_impl!(Guardian, |self| format!("le responsable {}", self.id), source: true,
+    options: [civility, family_name, usage_name, first_name, address_id], lists: []);
+merge_impl!(GuardianLink, |self| format!(
+        "le lien entre l'élève {} et le responsable {}", self.eleve_id, self.guardian_id),
+    source: true,
+    options: [responsibility_level, legal_guardian, relationship], lists: []);
+merge_impl!(Address, |self| format!("l'adresse {}", self.id), source: true,
+    options: [postal_code, city, country_code], lists: [lines]);
+merge_impl!(Membership, |self| format!(
+        "l'appartenance de l'élève {} au groupe « {} »",
+        self.student.identifier().unwrap_or("?"), self.group), source: true,
+    options: [start, end], lists: []);
+
+fn merge_map<T: Merge>(
+    mine: &mut std::collections::BTreeMap<String, T>,
+    theirs: std::collections::BTreeMap<String, T>,
+    found: &mut Vec<Diagnostic>,
+) {
+    for (key, value) in theirs {
+        match mine.get_mut(&key) {
+            Some(existing) => merge_entity(existing, value, found),
+            None => {
+                mine.insert(key, value);
+            }
+        }
+    }
+}
+
+fn merge_keyed<T: Merge, K: PartialEq>(
+    mine: &mut Vec<T>,
+    theirs: Vec<T>,
+    key: impl Fn(&T) -> K,
+    found: &mut Vec<Diagnostic>,
+) {
+    for value in theirs {
+        let wanted = key(&value);
+        match mine.iter_mut().find(|existing| key(existing) == wanted) {
+            Some(existing) => merge_entity(existing, value, found),
+            None => mine.push(value),
+        }
+    }
+}
+
+fn append_new<T: PartialEq>(mine: &mut Vec<T>, theirs: Vec<T>) {
+    for value in theirs {
+        if !mine.contains(&value) {
+            mine.push(value);
+        }
+    }
+}
+
+fn merge_bounds(mine: &mut YearBounds, theirs: YearBounds, conflicts: &mut Conflicts<'_>) {
+    conflicts.option("start", &mut mine.start, theirs.start);
+    conflicts.option("end", &mut mine.end, theirs.end);
+    conflicts.option("staff_start", &mut mine.staff_start, theirs.staff_start);
+    conflicts.option("staff_end", &mut mine.staff_end, theirs.staff_end);
+}
+
+fn merge_school_year(mine: &mut SchoolYear, theirs: SchoolYear, found: &mut Vec<Diagnostic>) {
+    let mut conflicts = Conflicts {
+        found,
+        entity: "l'année scolaire".to_string(),
+        mine: Source::default(),
+        theirs: Source::default(),
+    };
+    if mine.millesime.is_none() {
+        mine.millesime = theirs.millesime;
+    }
+    merge_bounds(&mut mine.bounds, theirs.bounds, &mut conflicts);
+    match (&mut mine.previous, theirs.previous) {
+        (None, Some(previous)) => mine.previous = Some(previous),
+        (Some(current), Some(previous)) => merge_bounds(current, previous, &mut conflicts),
+        _ => {}
+    }
+    merge_extra(&mut mine.extra, theirs.extra);
+}
+
+fn first_file(dataset: &Dataset) -> String {
+    dataset
+        .files
+        .first()
+        .map(|file| file.fichier.clone())
+        .unwrap_or_else(|| "les fichiers précédents".to_string())
+}
+
+/// Checks that two datasets concern the same establishment and year.
+pub fn check_compatible(mine: &Dataset, theirs: &Dataset) -> Result<(), MergeError> {
+    let (uaj, other_uaj) = (&mine.establishment.uaj, &theirs.establishment.uaj);
+    if !uaj.trim().is_empty() && !other_uaj.trim().is_empty() && !same_uaj(uaj, other_uaj) {
+        return Err(MergeError::DifferentUaj {
+            first_file: first_file(mine),
+            first: uaj.trim().to_string(),
+            second_file: first_file(theirs),
+            second: other_uaj.trim().to_string(),
+        });
+    }
+    if let (Some(year), Some(other_year)) = (mine.school_year.millesime, theirs.school_year.millesime)
+        && year != other_year
+    {
+        return Err(MergeError::DifferentYear {
+            first_file: first_file(mine),
+            first: year,
+            second_file: first_file(theirs),
+            second: other_year,
+        });
+    }
+    Ok(())
+}
+
+/// Merges `theirs` into `mine`. Returns the conflicts found (values of `mine` are kept).
+pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, MergeError> {
+    check_compatible(mine, &theirs)?;
+    let mut found = Vec::new();
+    let Dataset {
+        files,
+        establishment,
+        school_year,
+        reference_date,
+        subjects,
+        mefs,
+        code_lists,
+        programmes,
+        compulsory_options,
+        staff,
+        divisions,
+        groups,
+        services,
+        timetable,
+        students,
+        guardians,
+        guardian_links,
+        addresses,
+        memberships,
+        extra,
+    } = theirs;
+
+    mine.files.extend(files);
+    if mine.establishment.uaj.trim().is_empty() {
+        mine.establishment.uaj = establishment.uaj.clone();
+    }
+    merge_entity(&mut mine.establishment, establishment, &mut found);
+    merge_school_year(&mut mine.school_year, school_year, &mut found);
+    if mine.reference_date.is_none() {
+        mine.reference_date = reference_date;
+    }
+    merge_map(&mut mine.subjects, subjects, &mut found);
+    merge_map(&mut mine.mefs, mefs, &mut found);
+    for (list, items) in code_lists {
+        merge_map(mine.code_lists.entry(list).or_default(), items, &mut found);
+    }
+    append_new::<Programme>(&mut mine.programmes, programmes);
+    append_new::<CompulsoryOption>(&mut mine.compulsory_options, compulsory_options);
+    merge_map(&mut mine.staff, staff, &mut found);
+    merge_map(&mut mine.divisions, divisions, &mut found);
+    merge_map(&mut mine.groups, groups, &mut found);
+    merge_keyed(&mut mine.services, services, Service::key, &mut found);
+    merge_keyed(&mut mine.timetable.day_hours, timetable.day_hours, |hours| hours.day, &mut found);
+    merge_map(&mut mine.timetable.alternances, timetable.alternances, &mut found);
+    merge_map(&mut mine.timetable.rooms, timetable.rooms, &mut found);
+    append_new(&mut mine.timetable.courses, timetable.courses);
+    merge_map(&mut mine.students, students, &mut found);
+    merge_map(&mut mine.guardians, guardians, &mut found);
+    merge_keyed(
+        &mut mine.guardian_links,
+        guardian_links,
+        |link| (link.eleve_id.clone(), link.guardian_id.clone()),
+        &mut found,
+    );
+    merge_map(&mut mine.addresses, addresses, &mut found);
+    merge_keyed(
+        &mut mine.memberships,
+        memberships,
+        |membership| {
+            (
+                membership.student.identifier().map(str::to_string),
+                membership.group.clone(),
+            )
+        },
+        &mut found,
+    );
+    merge_extra(&mut mine.extra, extra);
+    Ok(found)
+}
+
+/// Merges fragments in order into one dataset; the first conflicts win.
+pub fn merge_all(
+    fragments: impl IntoIterator<Item = Dataset>,
+) -> Result<(Dataset, Vec<Diagnostic>), MergeError> {
+    let mut iter = fragments.into_iter();
+    let Some(mut merged) = iter.next() else {
+        return Ok((Dataset::default(), Vec::new()));
+    };
+    let mut found = Vec::new();
+    for fragment in iter {
+        found.extend(merge(&mut merged, fragment)?);
+    }
+    Ok((merged, found))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FileInfo;
+
+    fn fragment(file: &str, uaj: &str, year: i32) -> Dataset {
+        let mut dataset = Dataset::new(uaj, Some(year));
+        dataset.files.push(FileInfo {
+            fichier: file.to_string(),
+            ..FileInfo::default()
+        });
+        dataset
+    }
+
+    #[test]
+    fn different_establishments_are_refused() {
+        let mut a = fragment("a.xml", "0999999Z", 2025);
+        let b = fragment("b.xml", "0999998Y", 2025);
+        let error = merge(&mut a, b).unwrap_err();
+        assert!(matches!(error, MergeError::DifferentUaj { .. }));
+        assert!(error.to_string().contains("« b.xml »"));
+        let mut c = fragment("c.xml", "0999999z ", 2024);
+        assert!(matches!(
+            merge(&mut c, fragment("d.xml", "0999999Z", 2025)),
+            Err(MergeError::DifferentYear { .. })
+        ));
+    }
+
+    #[test]
+    fn fields_fill_gaps_and_conflicts_are_reported() {
+        let mut a = fragment("a.xml", "0999999Z", 2025);
+        a.divisions.insert(
+            "3 A".into(),
+            Division {
+                code: "3 A".into(),
+                label: Some("3EME A".into()),
+                source: Source::new("a.xml", Some(12)),
+                ..Division::default()
+            },
+        );
+        let mut b = fragment("b.xml", "0999999Z", 2025);
+        b.divisions.insert(
+            "3 A".into(),
+            Division {
+                code: "3 A".into(),
+                label: Some("TROISIEME A".into()),
+                planned: Some(28),
+                source: Source::new("b.xml", Some(40)),
+                ..Division::default()
+            },
+        );
+        let conflicts = merge(&mut a, b).unwrap();
+        let division = &a.divisions["3 A"];
+        assert_eq!(division.label.as_deref(), Some("3EME A"));
+        assert_eq!(division.planned, Some(28));
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(conflicts[0].code, "CONFLIT_FUSION");
+        assert!(conflicts[0].message.contains("« 3EME A »"), "{}", conflicts[0].message);
+        assert!(conflicts[0].message.contains("b.xml (ligne 40)"));
+        assert_eq!(conflicts[0].line, Some(40));
+    }
+
+    #[test]
+    fn identical_entities_merge_silently() {
+        let mut a = fragment("a.xml", "0999999Z", 2025);
+        let student = Student {
+            eleve_id: "1234567".into(),
+            family_name: Some("EXEMPLE".into()),
+            ..Student::default()
+        };
+        a.students.insert("1234567".into(), student.clone());
+        let mut b = fragment("b.xml", "0999999Z", 2025);
+        b.students.insert("1234567".into(), student);
+        assert!(merge(&mut a, b).unwrap().is_empty());
+        assert_eq!(a.students.len(), 1);
+        assert_eq!(a.files.len(), 2);
+    }
+}

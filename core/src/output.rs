@@ -1,0 +1,144 @@
+//! Writing outputs: atomically, never over an input, and zipped when a format says so.
+
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDateTime, Timelike};
+
+/// Why an output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The target is one of the inputs.
+    #[error("« {0} » est un des fichiers lus : passerelle n'écrit jamais par-dessus une entrée, choisissez un autre chemin avec -o")]
+    WouldOverwriteInput(String),
+    /// The file system refused.
+    #[error("impossible d'écrire « {path} » ({source}) : vérifiez le dossier et les droits")]
+    Io {
+        /// Target path.
+        path: String,
+        /// System error.
+        source: std::io::Error,
+    },
+    /// The zip could not be built.
+    #[error("impossible de construire l'archive « {name} » : {message}")]
+    Zip {
+        /// Archive name.
+        name: String,
+        /// Why.
+        message: String,
+    },
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Writes `bytes` to `target` through a temporary file in the same folder, then renames it:
+/// a failure leaves any previous file intact. Refuses to write over one of `inputs`.
+pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(), OutputError> {
+    if inputs.iter().any(|input| same_file(input, target)) {
+        return Err(OutputError::WouldOverwriteInput(target.display().to_string()));
+    }
+    let io_error = |source| OutputError::Io {
+        path: target.display().to_string(),
+        source,
+    };
+    let folder = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = target
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sortie".to_string());
+    let temporary = folder.join(format!(".{file_name}.passerelle-{}.tmp", std::process::id()));
+    let result = fs::File::create(&temporary)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| fs::rename(&temporary, target));
+    if let Err(error) = result {
+        // Best effort: the temporary file may not exist if creation itself failed.
+        let _ = fs::remove_file(&temporary);
+        return Err(io_error(error));
+    }
+    Ok(())
+}
+
+/// Builds a zip holding one member, deflated, with a fixed modification time so that the
+/// same content always gives the same bytes.
+pub fn zip_single(
+    member_name: &str,
+    content: &[u8],
+    modified: NaiveDateTime,
+) -> Result<Vec<u8>, OutputError> {
+    let zip_error = |error: &dyn std::fmt::Display| OutputError::Zip {
+        name: member_name.to_string(),
+        message: error.to_string(),
+    };
+    let date = zip::DateTime::from_date_and_time(
+        u16::try_from(modified.year()).unwrap_or(1980),
+        u8::try_from(modified.month()).unwrap_or(1),
+        u8::try_from(modified.day()).unwrap_or(1),
+        u8::try_from(modified.hour()).unwrap_or(0),
+        u8::try_from(modified.minute()).unwrap_or(0),
+        u8::try_from(modified.second()).unwrap_or(0),
+    )
+    .unwrap_or_default();
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(date)
+        .unix_permissions(0o644);
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    writer
+        .start_file(member_name, options)
+        .map_err(|error| zip_error(&error))?;
+    writer.write_all(content).map_err(|error| zip_error(&error))?;
+    let cursor = writer.finish().map_err(|error| zip_error(&error))?;
+    Ok(cursor.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_refuses_inputs() {
+        let folder = std::env::temp_dir().join(format!("passerelle-output-{}", std::process::id()));
+        fs::create_dir_all(&folder).unwrap();
+        let target = folder.join("sortie.xml");
+        write_atomic(&target, b"un", &[]).unwrap();
+        write_atomic(&target, b"deux", &[]).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"deux");
+        let refused = write_atomic(&target, b"trois", std::slice::from_ref(&target));
+        assert!(matches!(refused, Err(OutputError::WouldOverwriteInput(_))));
+        assert_eq!(fs::read(&target).unwrap(), b"deux");
+        let leftovers: Vec<_> = fs::read_dir(&folder)
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn zips_are_reproducible_and_readable() {
+        let when = chrono::NaiveDate::from_ymd_opt(2025, 10, 14)
+            .unwrap()
+            .and_hms_opt(10, 15, 30)
+            .unwrap();
+        let a = zip_single("a.xml", b"<A/>", when).unwrap();
+        let b = zip_single("a.xml", b"<A/>", when).unwrap();
+        assert_eq!(a, b);
+        let limits = crate::input::Limits::default();
+        let (members, _) = crate::input::read_zip("a.zip", Path::new("a.zip"), &a, &limits).unwrap();
+        assert_eq!(members[0].name, "a.zip!a.xml");
+        assert_eq!(members[0].bytes, b"<A/>");
+    }
+}
