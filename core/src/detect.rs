@@ -74,7 +74,11 @@ impl ProbedFile {
     /// Decodes and probes an input.
     pub fn new(input: &InputFile) -> Self {
         let member = input.name.rsplit('!').next().unwrap_or(&input.name);
-        let base_name = member.rsplit(['/', '\\']).next().unwrap_or(member).to_string();
+        let base_name = member
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(member)
+            .to_string();
         let kind = if looks_like_xml(&input.bytes) {
             TextKind::Xml
         } else {

@@ -173,7 +173,10 @@ mod tests {
     fn latin9_is_not_latin1() {
         let bytes = b"<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>\xBC\xA4</A>";
         let decoded = decode(bytes, "a.xml", TextKind::Xml);
-        assert_eq!(decoded.text, "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>Œ€</A>");
+        assert_eq!(
+            decoded.text,
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?><A>Œ€</A>"
+        );
         assert!(decoded.diagnostics.is_empty());
         let latin1 = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><A>\xE9</A>";
         let decoded = decode(latin1, "b.xml", TextKind::Xml);

@@ -131,7 +131,9 @@ pub enum FormatError {
     #[error("le format « {0} » ne sait pas lire de fichier : choisissez-en un autre avec --from")]
     CannotRead(String),
     /// The format has no writer.
-    #[error("le format « {0} » ne sait pas écrire de fichier : `passerelle formats` liste ceux qui le savent")]
+    #[error(
+        "le format « {0} » ne sait pas écrire de fichier : `passerelle formats` liste ceux qui le savent"
+    )]
     CannotWrite(String),
     /// An error reported by a dynamic plugin.
     #[error("{0}")]
@@ -255,7 +257,11 @@ impl Registry {
 
     /// Replaces the format with the same id (for a dynamic plugin carrying a newer version).
     pub fn replace(&mut self, format: &'static dyn Format) {
-        match self.formats.iter().position(|known| known.id() == format.id()) {
+        match self
+            .formats
+            .iter()
+            .position(|known| known.id() == format.id())
+        {
             Some(index) => self.formats[index] = format,
             None => {
                 let position = self
@@ -268,7 +274,10 @@ impl Registry {
 
     /// The format with this id.
     pub fn get(&self, id: &str) -> Option<&'static dyn Format> {
-        self.formats.iter().copied().find(|format| format.id() == id)
+        self.formats
+            .iter()
+            .copied()
+            .find(|format| format.id() == id)
     }
 
     /// Every format, sorted by id.

@@ -123,7 +123,9 @@ fn display_name(path: &Path) -> String {
 pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, InputError> {
     let shown = path.display().to_string();
     let metadata = fs::metadata(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => InputError::NotFound { path: shown.clone() },
+        std::io::ErrorKind::NotFound => InputError::NotFound {
+            path: shown.clone(),
+        },
         _ => InputError::Unreadable {
             path: shown.clone(),
             source,
@@ -193,7 +195,12 @@ pub fn read_zip(
         })?;
         let name = member
             .name()
-            .map_err(|error| refuse(format!("le nom du fichier n°{} est illisible ({error})", index + 1)))?
+            .map_err(|error| {
+                refuse(format!(
+                    "le nom du fichier n°{} est illisible ({error})",
+                    index + 1
+                ))
+            })?
             .into_owned();
         if unsafe_member_name(&name) {
             return Err(refuse(format!(
@@ -216,7 +223,9 @@ pub fn read_zip(
         (&mut member)
             .take(remaining + 1)
             .read_to_end(&mut content)
-            .map_err(|error| refuse(format!("« {name} » ne peut pas être décompressé ({error})")))?;
+            .map_err(|error| {
+                refuse(format!("« {name} » ne peut pas être décompressé ({error})"))
+            })?;
         inflated_total += content.len() as u64;
         if inflated_total > limits.max_zip_inflated {
             return Err(refuse(format!(
@@ -272,7 +281,8 @@ impl LoadedInputs {
     }
 
     fn sort(&mut self) {
-        self.files.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+        self.files
+            .sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         self.ignored.sort();
         self.refused.sort_by(|a, b| a.archive.cmp(&b.archive));
     }
@@ -288,11 +298,7 @@ pub fn folder_entries(folder: &Path) -> Result<Vec<PathBuf>, InputError> {
     for entry in fs::read_dir(folder).map_err(unreadable)? {
         entries.push(entry.map_err(unreadable)?.path());
     }
-    entries.sort_by(|a, b| {
-        display_name(a)
-            .as_bytes()
-            .cmp(display_name(b).as_bytes())
-    });
+    entries.sort_by(|a, b| display_name(a).as_bytes().cmp(display_name(b).as_bytes()));
     Ok(entries)
 }
 

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::format::{Format, FormatError, OutputFile, Probe, ReadInput, ReadOutput, WriteOptions, score};
+use crate::format::{
+    Format, FormatError, OutputFile, Probe, ReadInput, ReadOutput, WriteOptions, score,
+};
 use crate::model::{Dataset, MODEL_VERSION};
 
 /// The `json` format.
@@ -38,14 +40,15 @@ pub fn to_json(dataset: &Dataset) -> String {
 
 /// Parses canonical JSON; `file` names the source in errors.
 pub fn from_json(text: &str, file: &str) -> Result<Dataset, FormatError> {
-    let document: DocumentIn = serde_json::from_str(text).map_err(|error| FormatError::Invalid {
-        file: file.to_string(),
-        line: u32::try_from(error.line()).ok(),
-        message: format!(
-            "ce n'est pas un jeu de données passerelle valide ({error}) : régénérez-le avec \
+    let document: DocumentIn =
+        serde_json::from_str(text).map_err(|error| FormatError::Invalid {
+            file: file.to_string(),
+            line: u32::try_from(error.line()).ok(),
+            message: format!(
+                "ce n'est pas un jeu de données passerelle valide ({error}) : régénérez-le avec \
              `passerelle convert … --to json`"
-        ),
-    })?;
+            ),
+        })?;
     if document.model_version != MODEL_VERSION {
         return Err(FormatError::Invalid {
             file: file.to_string(),
@@ -97,7 +100,11 @@ impl Format for JsonFormat {
         })
     }
 
-    fn write(&self, dataset: &Dataset, _options: &WriteOptions) -> Result<Vec<OutputFile>, FormatError> {
+    fn write(
+        &self,
+        dataset: &Dataset,
+        _options: &WriteOptions,
+    ) -> Result<Vec<OutputFile>, FormatError> {
         let uaj = dataset.establishment.uaj.trim();
         let name = match (uaj.is_empty(), dataset.school_year.millesime) {
             (false, Some(year)) => format!("passerelle_{uaj}_{year}.json"),

@@ -98,10 +98,17 @@ impl Conflicts<'_> {
         );
     }
 
-    fn option<T: PartialEq + Serialize>(&mut self, field: &str, mine: &mut Option<T>, theirs: Option<T>) {
+    fn option<T: PartialEq + Serialize>(
+        &mut self,
+        field: &str,
+        mine: &mut Option<T>,
+        theirs: Option<T>,
+    ) {
         match (mine.as_ref(), theirs) {
             (None, Some(value)) => *mine = Some(value),
-            (Some(current), Some(value)) if *current != value => self.report(field, current, &value),
+            (Some(current), Some(value)) if *current != value => {
+                self.report(field, current, &value)
+            }
             _ => {}
         }
     }
@@ -295,7 +302,8 @@ pub fn check_compatible(mine: &Dataset, theirs: &Dataset) -> Result<(), MergeErr
             second: other_uaj.trim().to_string(),
         });
     }
-    if let (Some(year), Some(other_year)) = (mine.school_year.millesime, theirs.school_year.millesime)
+    if let (Some(year), Some(other_year)) =
+        (mine.school_year.millesime, theirs.school_year.millesime)
         && year != other_year
     {
         return Err(MergeError::DifferentYear {
@@ -355,8 +363,17 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
     merge_map(&mut mine.divisions, divisions, &mut found);
     merge_map(&mut mine.groups, groups, &mut found);
     merge_keyed(&mut mine.services, services, Service::key, &mut found);
-    merge_keyed(&mut mine.timetable.day_hours, timetable.day_hours, |hours| hours.day, &mut found);
-    merge_map(&mut mine.timetable.alternances, timetable.alternances, &mut found);
+    merge_keyed(
+        &mut mine.timetable.day_hours,
+        timetable.day_hours,
+        |hours| hours.day,
+        &mut found,
+    );
+    merge_map(
+        &mut mine.timetable.alternances,
+        timetable.alternances,
+        &mut found,
+    );
     merge_map(&mut mine.timetable.rooms, timetable.rooms, &mut found);
     append_new(&mut mine.timetable.courses, timetable.courses);
     merge_map(&mut mine.students, students, &mut found);
@@ -455,7 +472,11 @@ mod tests {
         assert_eq!(division.planned, Some(28));
         assert_eq!(conflicts.len(), 1);
         assert_eq!(conflicts[0].code, "CONFLIT_FUSION");
-        assert!(conflicts[0].message.contains("« 3EME A »"), "{}", conflicts[0].message);
+        assert!(
+            conflicts[0].message.contains("« 3EME A »"),
+            "{}",
+            conflicts[0].message
+        );
         assert!(conflicts[0].message.contains("b.xml (ligne 40)"));
         assert_eq!(conflicts[0].line, Some(40));
     }

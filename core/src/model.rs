@@ -542,7 +542,9 @@ pub struct Group {
 }
 
 /// Whether a structure code names a division or a group (separate namespaces).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum StructureKind {
     /// A division (class); SIECLE type `D`.
@@ -1083,7 +1085,9 @@ impl Dataset {
         let teachers = self
             .staff
             .values()
-            .filter(|member| member.function.as_deref() == Some("ENS") || !member.disciplines.is_empty())
+            .filter(|member| {
+                member.function.as_deref() == Some("ENS") || !member.disciplines.is_empty()
+            })
             .count();
         let counts = [
             ("matieres", self.subjects.len()),

@@ -10,7 +10,9 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The target is one of the inputs.
-    #[error("« {0} » est un des fichiers lus : passerelle n'écrit jamais par-dessus une entrée, choisissez un autre chemin avec -o")]
+    #[error(
+        "« {0} » est un des fichiers lus : passerelle n'écrit jamais par-dessus une entrée, choisissez un autre chemin avec -o"
+    )]
     WouldOverwriteInput(String),
     /// The file system refused.
     #[error("impossible d'écrire « {path} » ({source}) : vérifiez le dossier et les droits")]
@@ -41,7 +43,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// a failure leaves any previous file intact. Refuses to write over one of `inputs`.
 pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(), OutputError> {
     if inputs.iter().any(|input| same_file(input, target)) {
-        return Err(OutputError::WouldOverwriteInput(target.display().to_string()));
+        return Err(OutputError::WouldOverwriteInput(
+            target.display().to_string(),
+        ));
     }
     let io_error = |source| OutputError::Io {
         path: target.display().to_string(),
@@ -55,7 +59,10 @@ pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sortie".to_string());
-    let temporary = folder.join(format!(".{file_name}.passerelle-{}.tmp", std::process::id()));
+    let temporary = folder.join(format!(
+        ".{file_name}.passerelle-{}.tmp",
+        std::process::id()
+    ));
     let result = fs::File::create(&temporary)
         .and_then(|mut file| {
             file.write_all(bytes)?;
@@ -98,7 +105,9 @@ pub fn zip_single(
     writer
         .start_file(member_name, options)
         .map_err(|error| zip_error(&error))?;
-    writer.write_all(content).map_err(|error| zip_error(&error))?;
+    writer
+        .write_all(content)
+        .map_err(|error| zip_error(&error))?;
     let cursor = writer.finish().map_err(|error| zip_error(&error))?;
     Ok(cursor.into_inner())
 }
@@ -137,7 +146,8 @@ mod tests {
         let b = zip_single("a.xml", b"<A/>", when).unwrap();
         assert_eq!(a, b);
         let limits = crate::input::Limits::default();
-        let (members, _) = crate::input::read_zip("a.zip", Path::new("a.zip"), &a, &limits).unwrap();
+        let (members, _) =
+            crate::input::read_zip("a.zip", Path::new("a.zip"), &a, &limits).unwrap();
         assert_eq!(members[0].name, "a.zip!a.xml");
         assert_eq!(members[0].bytes, b"<A/>");
     }

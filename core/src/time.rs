@@ -12,7 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct TimeOfDay(pub u16);
 
 /// A duration in minutes. Serialized as an integer number of minutes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Minutes(pub u16);
 
@@ -109,6 +111,12 @@ mod tests {
     fn adds_in_minutes_not_in_hhmm() {
         let start = TimeOfDay::parse("1340").unwrap();
         assert_eq!(start.plus(Minutes(60)).to_hhmm(), "1440");
-        assert_eq!(TimeOfDay::parse("1030").unwrap().plus(Minutes(45)).to_hhmm(), "1115");
+        assert_eq!(
+            TimeOfDay::parse("1030")
+                .unwrap()
+                .plus(Minutes(45))
+                .to_hhmm(),
+            "1115"
+        );
     }
 }

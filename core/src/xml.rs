@@ -65,7 +65,11 @@ impl LineIndex {
     fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|start| *start <= offset);
-        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(0);
+        let start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
         let column = text
             .get(start..offset)
             .map_or(offset - start, |prefix| prefix.chars().count());
@@ -258,20 +262,30 @@ impl<'a> XmlStream<'a> {
         self.error_at(offset, describe_quick_xml_error(error))
     }
 
-    fn start_tag(&self, start: &BytesStart<'_>, offset: usize, empty: bool) -> Result<StartTag, XmlError> {
+    fn start_tag(
+        &self,
+        start: &BytesStart<'_>,
+        offset: usize,
+        empty: bool,
+    ) -> Result<StartTag, XmlError> {
         let name = start.name().as_ref().to_string();
         let mut attributes = Vec::new();
         for attribute in start.attributes() {
             let attribute = attribute.map_err(|error| {
-                self.error_at(offset, format!("attribut mal formé dans <{name}> : {error}"))
-            })?;
-            let key = attribute.key.as_ref().to_string();
-            let value = attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|error| {
                 self.error_at(
                     offset,
-                    format!("valeur de l'attribut {key} de <{name}> illisible : {error}"),
+                    format!("attribut mal formé dans <{name}> : {error}"),
                 )
             })?;
+            let key = attribute.key.as_ref().to_string();
+            let value = attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|error| {
+                    self.error_at(
+                        offset,
+                        format!("valeur de l'attribut {key} de <{name}> illisible : {error}"),
+                    )
+                })?;
             attributes.push((key, value.into_owned()));
         }
         let (line, _) = self.lines.line_column(self.text, offset);
@@ -307,10 +321,9 @@ impl<'a> XmlStream<'a> {
     pub fn root(&mut self) -> Result<StartTag, XmlError> {
         match self.next_child()? {
             Some(tag) => Ok(tag),
-            None => Err(self.error_at(
-                self.position(),
-                "le document ne contient aucun élément XML",
-            )),
+            None => {
+                Err(self.error_at(self.position(), "le document ne contient aucun élément XML"))
+            }
         }
     }
 
@@ -389,7 +402,9 @@ impl<'a> XmlStream<'a> {
             Ok(Some(character)) => return Ok(character.to_string()),
             Ok(None) => {}
             Err(error) => {
-                return Err(self.error_at(offset, format!("référence de caractère invalide : {error}")));
+                return Err(
+                    self.error_at(offset, format!("référence de caractère invalide : {error}"))
+                );
             }
         }
         let name: &str = reference;
@@ -480,10 +495,7 @@ impl<'a> XmlStream<'a> {
                 Event::Text(text) if text.trim().is_empty() => {}
                 Event::Comment(_) | Event::PI(_) => {}
                 _ => {
-                    return Err(self.error_at(
-                        offset,
-                        "contenu après la fin de l'élément racine",
-                    ));
+                    return Err(self.error_at(offset, "contenu après la fin de l'élément racine"));
                 }
             }
         }
@@ -493,9 +505,9 @@ impl<'a> XmlStream<'a> {
 fn describe_quick_xml_error(error: &quick_xml::Error) -> String {
     use quick_xml::errors::{Error, IllFormedError, SyntaxError};
     match error {
-        Error::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => format!(
-            "balise fermante </{found}> rencontrée alors que <{expected}> est ouvert"
-        ),
+        Error::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
+            format!("balise fermante </{found}> rencontrée alors que <{expected}> est ouvert")
+        }
         Error::IllFormed(IllFormedError::UnmatchedEndTag(name)) => {
             format!("balise fermante </{name}> sans balise ouvrante")
         }
@@ -678,7 +690,11 @@ mod tests {
         let mut seen = Vec::new();
         while let Some(tag) = stream.next_child().unwrap() {
             let node = stream.read_node(tag).unwrap();
-            seen.push((node.name.clone(), node.value().map(str::to_string), node.line));
+            seen.push((
+                node.name.clone(),
+                node.value().map(str::to_string),
+                node.line,
+            ));
         }
         stream.finish().unwrap();
         assert_eq!(

@@ -1,0 +1,175 @@
+//! What several commands share: input limits, strict reading, printing, writing outputs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, NaiveDateTime};
+use clap::Args;
+use passerelle_core::detect::{ReadFile, read_input};
+use passerelle_core::format::{OutputFile, ReadOptions, Registry};
+use passerelle_core::input::{Limits, load_paths};
+use passerelle_core::output::write_atomic;
+use passerelle_core::{Diagnostic, dates};
+
+/// Limits applied to every file read.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Limites de lecture")]
+pub struct InputArgs {
+    /// Taille maximale d'un fichier lu, en octets (défaut : 536870912, soit 512 Mio).
+    #[arg(long = "max-taille-fichier", value_name = "OCTETS", hide_default_value = true, default_value_t = Limits::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+    /// Taille maximale du contenu décompressé d'un zip, en octets (défaut : 536870912, soit 512 Mio).
+    #[arg(long = "max-taille-zip", value_name = "OCTETS", hide_default_value = true, default_value_t = Limits::DEFAULT_MAX_ZIP_INFLATED)]
+    pub max_zip_inflated: u64,
+    /// Nombre maximal de fichiers dans un zip (défaut : 1000).
+    #[arg(long = "max-entrees-zip", value_name = "N", hide_default_value = true, default_value_t = Limits::DEFAULT_MAX_ZIP_ENTRIES)]
+    pub max_zip_entries: usize,
+}
+
+impl InputArgs {
+    /// The limits to apply.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_file_size: self.max_file_size,
+            max_zip_inflated: self.max_zip_inflated,
+            max_zip_entries: self.max_zip_entries,
+        }
+    }
+}
+
+/// Parses `JJ/MM/AAAA` for clap.
+pub fn parse_french_date(text: &str) -> Result<NaiveDate, String> {
+    dates::parse_french(text).ok_or_else(|| format!("« {text} » n'est pas une date JJ/MM/AAAA"))
+}
+
+/// Parses `AAAA-MM-JJThh:mm:ss` (or with a space) for clap.
+pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%d/%m/%Y %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|pattern| NaiveDateTime::parse_from_str(text.trim(), pattern).ok())
+    .ok_or_else(|| {
+        format!("« {text} » n'est pas un horodatage AAAA-MM-JJThh:mm:ss (ex. 2025-10-14T10:15:30)")
+    })
+}
+
+/// The built-in registry.
+pub fn registry() -> anyhow::Result<Registry> {
+    Ok(passerelle_builtin::registry()?)
+}
+
+/// The error and its causes, as one French sentence.
+pub fn french_chain(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(" : ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+/// Reads every input strictly: a missing path, a refused zip, an unknown or unreadable file
+/// is an error (exit 2).
+pub fn read_strict(
+    registry: &Registry,
+    paths: &[PathBuf],
+    forced: Option<&str>,
+    limits: &Limits,
+    options: &ReadOptions,
+) -> anyhow::Result<Vec<ReadFile>> {
+    let loaded = load_paths(paths, limits)?;
+    if let Some(refused) = loaded.refused.first() {
+        bail!("{refused} ; retéléchargez l'export");
+    }
+    if loaded.files.is_empty() {
+        bail!(
+            "aucun fichier à lire dans {} : donnez des fichiers .xml, .zip ou .csv",
+            paths
+                .iter()
+                .map(|path| format!("« {} »", path.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    loaded
+        .files
+        .iter()
+        .map(|input| read_input(registry, input, forced, options).map_err(anyhow::Error::from))
+        .collect()
+}
+
+/// Prints diagnostics on standard error, one line each.
+pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for diagnostic in diagnostics {
+        eprintln!("{diagnostic}");
+    }
+}
+
+/// Where outputs go: `-` (standard output), a folder, or a file.
+pub fn write_outputs(
+    outputs: &[OutputFile],
+    target: &str,
+    inputs: &[PathBuf],
+) -> anyhow::Result<Vec<String>> {
+    if target == "-" {
+        if outputs.len() != 1 {
+            bail!(
+                "ce format produit {} fichiers : donnez un dossier avec -o plutôt que la sortie standard",
+                outputs.len()
+            );
+        }
+        let mut stdout = std::io::stdout().lock();
+        for output in outputs {
+            stdout
+                .write_all(&output.bytes)
+                .context("écriture sur la sortie standard impossible")?;
+        }
+        stdout
+            .flush()
+            .context("écriture sur la sortie standard impossible")?;
+        return Ok(vec!["(sortie standard)".to_string()]);
+    }
+    let path = Path::new(target);
+    let is_folder =
+        path.is_dir() || target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR);
+    let mut written = Vec::new();
+    if is_folder {
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("impossible de créer le dossier « {} »", path.display()))?;
+        for output in outputs {
+            let file = path.join(&output.name);
+            write_atomic(&file, &output.bytes, inputs)?;
+            written.push(file.display().to_string());
+        }
+    } else {
+        match outputs {
+            [output] => {
+                write_atomic(path, &output.bytes, inputs)?;
+                written.push(path.display().to_string());
+            }
+            _ => bail!(
+                "ce format produit {} fichiers : donnez un dossier avec -o (« {} » n'en est pas un)",
+                outputs.len(),
+                target
+            ),
+        }
+    }
+    Ok(written)
+}
+
+/// The target name when `-o` names a file (not `-`, not a folder).
+pub fn target_file_name(target: &str) -> Option<String> {
+    let path = Path::new(target);
+    if target == "-" || path.is_dir() || target.ends_with('/') {
+        return None;
+    }
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+}

@@ -1,0 +1,69 @@
+//! `passerelle formats`: the formats passerelle knows.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde::Serialize;
+
+use crate::common::registry;
+
+/// Options of `formats`.
+#[derive(Debug, Args)]
+pub struct FormatsArgs {
+    /// Écrit la liste en JSON (pour les scripts).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Serialize)]
+struct FormatLine {
+    id: String,
+    version: String,
+    description: String,
+    lecture: bool,
+    ecriture: bool,
+    origine: String,
+}
+
+/// Lists the formats.
+pub fn run(args: &FormatsArgs) -> anyhow::Result<ExitCode> {
+    let registry = registry()?;
+    let lines: Vec<FormatLine> = registry
+        .iter()
+        .map(|format| FormatLine {
+            id: format.id().to_string(),
+            version: format.version().to_string(),
+            description: format.description().to_string(),
+            lecture: format.can_read(),
+            ecriture: format.can_write(),
+            origine: format.origin().to_string(),
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = lines.iter().map(|line| line.id.len()).max().unwrap_or(0);
+    println!(
+        "{:width$}  {:8}  {:8}  description",
+        "format", "version", "lit/écrit"
+    );
+    for line in &lines {
+        let abilities = match (line.lecture, line.ecriture) {
+            (true, true) => "lit, écrit",
+            (true, false) => "lit",
+            (false, true) => "écrit",
+            (false, false) => "-",
+        };
+        let origin = if line.origine == "builtin" {
+            String::new()
+        } else {
+            format!(" [{}]", line.origine)
+        };
+        println!(
+            "{:width$}  {:8}  {:10}  {}{}",
+            line.id, line.version, abilities, line.description, origin
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

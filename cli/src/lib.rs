@@ -1,0 +1,104 @@
+//! # passerelle-cli
+//!
+//! The `passerelle` command line: wiring only. It parses arguments (clap, French help),
+//! calls the core and the plugins, prints in French, and maps outcomes to exit codes:
+//! 0 success, 1 refused or error anomalies, 2 usage or input error.
+
+mod common;
+mod convert;
+mod demo;
+mod detect;
+mod formats;
+
+use std::process::ExitCode;
+
+use clap::{ArgAction, Parser, Subcommand};
+
+const HELP_TEMPLATE: &str = "\
+{before-help}{name} {version} — {about-with-newline}
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+const SUBCOMMAND_TEMPLATE: &str = "\
+{before-help}{about-with-newline}
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// passerelle : vérifier et convertir les fichiers des synchronisations STS-Web, SIECLE,
+/// EDT et PRONOTE.
+#[derive(Debug, Parser)]
+#[command(
+    name = "passerelle",
+    version,
+    help_template = HELP_TEMPLATE,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes",
+    next_help_heading = "Options",
+    after_help = "Exemples :\n  \
+        passerelle detect fixtures/demo/*\n  \
+        passerelle convert ExportXML_ElevesSansAdresses.zip Structures.xml --to json -o -\n  \
+        passerelle demo /tmp/college --eleves 450\n\n\
+        Codes de sortie : 0 succès, 1 conversion refusée ou anomalie bloquante, \
+        2 erreur d'utilisation ou fichier illisible."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Affiche l'aide.
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    help: Option<bool>,
+
+    /// Affiche la version.
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Liste les formats connus (lecture, écriture, origine).
+    #[command(help_template = SUBCOMMAND_TEMPLATE)]
+    Formats(formats::FormatsArgs),
+    /// Reconnaît des fichiers : format, version, établissement, année, effectifs.
+    #[command(help_template = SUBCOMMAND_TEMPLATE)]
+    Detect(detect::DetectArgs),
+    /// Lit et fusionne des fichiers (dossiers, zips), puis les écrit dans un autre format.
+    #[command(help_template = SUBCOMMAND_TEMPLATE)]
+    Convert(convert::ConvertArgs),
+    /// Fabrique un établissement fictif cohérent, écrit dans tous les formats.
+    #[command(help_template = SUBCOMMAND_TEMPLATE)]
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the command line with the process arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            // Printing help or a usage error: nothing more can be done if the terminal is gone.
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("passerelle : {}", common::french_chain(&error));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Formats(args) => formats::run(&args),
+        Command::Detect(args) => detect::run(&args),
+        Command::Convert(args) => convert::run(&args),
+        Command::Demo(args) => demo::run(&args),
+    }
+}
