@@ -1,6 +1,6 @@
 //! Detection and reading of one input: encoding → root element → best-scoring format → reader.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Objet, Severity};
 use crate::encoding::{Decoded, TextKind, decode};
 use crate::format::{Format, FormatError, Probe, ReadInput, ReadOptions, Registry};
 use crate::input::InputFile;
@@ -35,6 +35,9 @@ pub enum DetectError {
     /// `--from` names an unknown format.
     #[error("le format « {0} » n'existe pas : `passerelle formats` liste les formats connus")]
     UnknownFormat(String),
+    /// `--from` forces one STS dialect on a file of the other (`FICHIER_INVERSE`).
+    #[error("{0}")]
+    Inverse(String),
     /// `--from` forces a format the file is clearly not.
     #[error(
         "« {file} » n'est pas un fichier {format}{} : vérifiez le fichier ou l'option --from",
@@ -56,6 +59,73 @@ fn root_hint(root: &Option<String>) -> String {
         None => String::new(),
     }
 }
+
+/// The two STS-Web dialects that users confuse: a file-name prefix and the root it should hold.
+const STS_DIALECTS: [(&str, &str, &str, &str); 2] = [
+    (
+        "sts_emp",
+        "STS_EDT",
+        "sts-emp",
+        "l'export de STS-Web vers l'emploi du temps (sts_emp, *Exports › Emploi du temps*)",
+    ),
+    (
+        "emp_sts",
+        "EDT_STS",
+        "edt-sts",
+        "la remontée de l'emploi du temps vers STS-Web (emp_sts, produite par EDT, *STSWEB*)",
+    ),
+];
+
+/// `FICHIER_INVERSE`: the sentence saying that a file named (or forced) as one STS dialect
+/// holds the other. `expected` is a file-name prefix (`sts_emp`) or a format id (`sts-emp`).
+pub fn inverse_dialect(file: &str, expected: &str, root: Option<&str>) -> Option<String> {
+    let root = root?;
+    let expected = expected.to_ascii_lowercase();
+    let (wanted, found) = if STS_DIALECTS[0].0 == expected || STS_DIALECTS[0].2 == expected {
+        (STS_DIALECTS[0], STS_DIALECTS[1])
+    } else if STS_DIALECTS[1].0 == expected || STS_DIALECTS[1].2 == expected {
+        (STS_DIALECTS[1], STS_DIALECTS[0])
+    } else {
+        return None;
+    };
+    (root == found.1).then(|| {
+        format!(
+            "« {file} » devrait être {} (racine <{}>) mais contient {} (racine <{}>) : \
+             vérifiez que vous avez pris le bon fichier",
+            wanted.3, wanted.1, found.3, found.1
+        )
+    })
+}
+
+/// `FICHIER_INVERSE` from the file name alone (`sts_emp*` holding `EDT_STS`, or the reverse).
+pub fn inverse_by_name(file: &ProbedFile) -> Option<Diagnostic> {
+    let lower = file.base_name.to_ascii_lowercase();
+    let prefix = STS_DIALECTS
+        .iter()
+        .map(|dialect| dialect.0)
+        .find(|prefix| lower.starts_with(prefix))?;
+    let message = inverse_dialect(
+        &file.name,
+        prefix,
+        file.root.as_ref().map(|root| root.name.as_str()),
+    )?;
+    Some(
+        Diagnostic::new(FICHIER_INVERSE, Severity::Error, message)
+            .with_synchro(0)
+            .with_fix(
+                "Pour sts_emp : exportez-le depuis STS-Web, *Exports › Emploi du temps* ; pour \
+                 emp_sts : exportez-le depuis EDT (*Fichier › STSWEB*).",
+            )
+            .in_file(&file.name)
+            .with_objet(Objet {
+                fichier: Some(file.name.clone()),
+                ..Objet::default()
+            }),
+    )
+}
+
+/// Code of the "wrong STS dialect" anomaly.
+pub const FICHIER_INVERSE: &str = "FICHIER_INVERSE";
 
 /// A file decoded and probed, ready for detection and reading.
 #[derive(Debug)]
@@ -172,6 +242,10 @@ pub fn choose_format(
                 .get(id)
                 .ok_or_else(|| DetectError::UnknownFormat(id.to_string()))?;
             if format.sniff(&file.probe()) == 0 {
+                let root = file.root.as_ref().map(|root| root.name.as_str());
+                if let Some(message) = inverse_dialect(&file.name, id, root) {
+                    return Err(DetectError::Inverse(message));
+                }
                 return Err(DetectError::ForcedMismatch {
                     file: file.name.clone(),
                     format: id.to_string(),
@@ -221,6 +295,7 @@ pub fn read_with(
     };
     let output = format.read(&input)?;
     let mut diagnostics = file.decoded.diagnostics.clone();
+    diagnostics.extend(inverse_by_name(file));
     diagnostics.extend(output.diagnostics);
     Ok(ReadFile {
         name: file.name.clone(),
@@ -240,4 +315,30 @@ pub fn read_input(
     let probed = ProbedFile::new(input);
     let format = choose_format(registry, &probed, forced)?;
     Ok(read_with(format, &probed, options)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_sts_dialects_are_told_apart() {
+        let message =
+            inverse_dialect("sts_emp_0999999Z_2025.xml", "sts_emp", Some("EDT_STS")).unwrap();
+        assert!(
+            message.contains("<STS_EDT>") && message.contains("<EDT_STS>"),
+            "{message}"
+        );
+        assert!(inverse_dialect("x.xml", "edt-sts", Some("STS_EDT")).is_some());
+        assert!(inverse_dialect("x.xml", "sts-emp", Some("STS_EDT")).is_none());
+        assert!(inverse_dialect("x.xml", "siecle-eleves", Some("EDT_STS")).is_none());
+        let input = InputFile {
+            name: "STS_EMP_0999999Z_2025.xml".into(),
+            disk_path: "STS_EMP_0999999Z_2025.xml".into(),
+            bytes: b"<?xml version=\"1.0\"?>\n<EDT_STS><PARAMETRES/></EDT_STS>".to_vec(),
+        };
+        let diagnostic = inverse_by_name(&ProbedFile::new(&input)).unwrap();
+        assert_eq!(diagnostic.code, FICHIER_INVERSE);
+        assert_eq!(diagnostic.severity, Severity::Error);
+    }
 }

@@ -22,6 +22,7 @@ pub mod merge;
 pub mod model;
 pub mod names;
 pub mod output;
+pub mod students;
 pub mod time;
 pub mod xml;
 
