@@ -105,15 +105,25 @@ pub fn read_strict(
         .collect()
 }
 
-/// Prints diagnostics on standard error, one line each.
-pub fn print_diagnostics(diagnostics: &[Diagnostic]) {
+/// Where a command prints: standard output and standard error, or buffers in tests.
+pub struct Io<'a> {
+    /// Results (reports, JSON, converted files with `-o -`).
+    pub out: &'a mut dyn Write,
+    /// Messages (diagnostics, errors, "Écrit : …").
+    pub err: &'a mut dyn Write,
+}
+
+/// Prints diagnostics on the error stream, one line each.
+pub fn print_diagnostics(io: &mut Io<'_>, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
     for diagnostic in diagnostics {
-        eprintln!("{diagnostic}");
+        writeln!(io.err, "{diagnostic}")?;
     }
+    Ok(())
 }
 
 /// Where outputs go: `-` (standard output), a folder, or a file.
 pub fn write_outputs(
+    io: &mut Io<'_>,
     outputs: &[OutputFile],
     target: &str,
     inputs: &[PathBuf],
@@ -125,13 +135,12 @@ pub fn write_outputs(
                 outputs.len()
             );
         }
-        let mut stdout = std::io::stdout().lock();
         for output in outputs {
-            stdout
+            io.out
                 .write_all(&output.bytes)
                 .context("écriture sur la sortie standard impossible")?;
         }
-        stdout
+        io.out
             .flush()
             .context("écriture sur la sortie standard impossible")?;
         return Ok(vec!["(sortie standard)".to_string()]);

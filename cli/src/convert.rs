@@ -1,7 +1,6 @@
 //! `passerelle convert`: read, merge, write another format.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -10,7 +9,7 @@ use passerelle_core::format::{ReadOptions, WriteOptions};
 use passerelle_core::merge::merge_all;
 
 use crate::common::{
-    InputArgs, parse_french_date, parse_timestamp, print_diagnostics, read_strict, registry,
+    InputArgs, Io, parse_french_date, parse_timestamp, print_diagnostics, read_strict, registry,
     target_file_name, write_outputs,
 };
 
@@ -47,7 +46,7 @@ pub struct ConvertArgs {
 }
 
 /// Converts the inputs.
-pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
+pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
     let registry = registry()?;
     let target = registry.get(&args.to).ok_or_else(|| {
         anyhow!(
@@ -69,10 +68,10 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
         &ReadOptions::default(),
     )?;
     for file in &files {
-        print_diagnostics(&file.diagnostics);
+        print_diagnostics(io, &file.diagnostics)?;
     }
     let (mut dataset, conflicts) = merge_all(files.into_iter().map(|file| file.dataset))?;
-    print_diagnostics(&conflicts);
+    print_diagnostics(io, &conflicts)?;
     if let Some(date) = args.date {
         dataset.reference_date = Some(date);
     }
@@ -84,16 +83,16 @@ pub fn run(args: &ConvertArgs) -> anyhow::Result<ExitCode> {
     let outputs = match target.write(&dataset, &options) {
         Ok(outputs) => outputs,
         Err(error) => {
-            eprintln!("passerelle : conversion refusée : {error}");
-            return Ok(ExitCode::from(1));
+            writeln!(io.err, "passerelle : conversion refusée : {error}")?;
+            return Ok(1);
         }
     };
     let written =
-        write_outputs(&outputs, &args.output, &args.inputs).context("rien n'a été écrit")?;
+        write_outputs(io, &outputs, &args.output, &args.inputs).context("rien n'a été écrit")?;
     if args.output != "-" {
         for path in written {
-            eprintln!("Écrit : {path}");
+            writeln!(io.err, "Écrit : {path}")?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

@@ -1,14 +1,13 @@
 //! `passerelle demo`: a synthetic establishment written in every format.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use passerelle_core::demo::{Calendar, DemoParams, demo_timestamp, generate};
 use passerelle_core::format::WriteOptions;
 
-use crate::common::{registry, write_outputs};
+use crate::common::{Io, registry, write_outputs};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum CalendarChoice {
@@ -49,7 +48,7 @@ pub struct DemoArgs {
 }
 
 /// Generates the demo establishment and writes it with every writer.
-pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+pub fn run(io: &mut Io<'_>, args: &DemoArgs) -> anyhow::Result<u8> {
     let registry = registry()?;
     let params = DemoParams {
         students: args.eleves,
@@ -71,9 +70,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let outputs = format
             .write(&dataset, &options)
             .with_context(|| format!("le format {} n'a pas pu écrire la démo", format.id()))?;
-        for path in write_outputs(&outputs, &folder, &[])? {
-            eprintln!("Écrit : {path}");
+        for path in write_outputs(io, &outputs, &folder, &[])? {
+            writeln!(io.err, "Écrit : {path}")?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

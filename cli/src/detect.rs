@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 use passerelle_core::detect::{ReadFile, read_input};
@@ -10,7 +9,7 @@ use passerelle_core::format::ReadOptions;
 use passerelle_core::input::load_paths;
 use serde::Serialize;
 
-use crate::common::{InputArgs, print_diagnostics, registry};
+use crate::common::{InputArgs, Io, print_diagnostics, registry};
 
 /// Options of `detect`.
 #[derive(Debug, Args)]
@@ -83,7 +82,7 @@ fn failure(file: &str, message: String) -> Detection {
 }
 
 /// Detects and summarises each file.
-pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
+pub fn run(io: &mut Io<'_>, args: &DetectArgs) -> anyhow::Result<u8> {
     let registry = registry()?;
     let loaded = load_paths(&args.files, &args.input.limits())?;
     let options = ReadOptions::default();
@@ -97,7 +96,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
     for input in &loaded.files {
         match read_input(&registry, input, args.from.as_deref(), &options) {
             Ok(file) => {
-                print_diagnostics(&file.diagnostics);
+                print_diagnostics(io, &file.diagnostics)?;
                 detections.push(describe(&file));
             }
             Err(error) => detections.push(failure(&input.name, error.to_string())),
@@ -107,23 +106,18 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|detection| detection.erreur.is_some());
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&detections)?);
+        writeln!(io.out, "{}", serde_json::to_string_pretty(&detections)?)?;
     } else {
         for detection in &detections {
-            print_human(detection);
+            print_human(io, detection)?;
         }
     }
-    Ok(if failed {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if failed { 2 } else { 0 })
 }
 
-fn print_human(detection: &Detection) {
+fn print_human(io: &mut Io<'_>, detection: &Detection) -> std::io::Result<()> {
     if let Some(error) = &detection.erreur {
-        eprintln!("passerelle : {error}");
-        return;
+        return writeln!(io.err, "passerelle : {error}");
     }
     let mut line = format!(
         "{} : {}",
@@ -142,13 +136,14 @@ fn print_human(detection: &Detection) {
     if let Some(date) = &detection.date_export {
         line.push_str(&format!(", exporté le {date}"));
     }
-    println!("{line}");
+    writeln!(io.out, "{line}")?;
     if !detection.effectifs.is_empty() {
         let counts: Vec<String> = detection
             .effectifs
             .iter()
             .map(|(name, count)| format!("{name} {count}"))
             .collect();
-        println!("    {}", counts.join(", "));
+        writeln!(io.out, "    {}", counts.join(", "))?;
     }
+    Ok(())
 }

@@ -1,11 +1,9 @@
 //! `passerelle formats`: the formats passerelle knows.
 
-use std::process::ExitCode;
-
 use clap::Args;
 use serde::Serialize;
 
-use crate::common::registry;
+use crate::common::{Io, registry};
 
 /// Options of `formats`.
 #[derive(Debug, Args)]
@@ -26,7 +24,7 @@ struct FormatLine {
 }
 
 /// Lists the formats.
-pub fn run(args: &FormatsArgs) -> anyhow::Result<ExitCode> {
+pub fn run(io: &mut Io<'_>, args: &FormatsArgs) -> anyhow::Result<u8> {
     let registry = registry()?;
     let lines: Vec<FormatLine> = registry
         .iter()
@@ -40,14 +38,15 @@ pub fn run(args: &FormatsArgs) -> anyhow::Result<ExitCode> {
         })
         .collect();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&lines)?);
-        return Ok(ExitCode::SUCCESS);
+        writeln!(io.out, "{}", serde_json::to_string_pretty(&lines)?)?;
+        return Ok(0);
     }
     let width = lines.iter().map(|line| line.id.len()).max().unwrap_or(0);
-    println!(
+    writeln!(
+        io.out,
         "{:width$}  {:8}  {:8}  description",
         "format", "version", "lit/écrit"
-    );
+    )?;
     for line in &lines {
         let abilities = match (line.lecture, line.ecriture) {
             (true, true) => "lit, écrit",
@@ -60,10 +59,11 @@ pub fn run(args: &FormatsArgs) -> anyhow::Result<ExitCode> {
         } else {
             format!(" [{}]", line.origine)
         };
-        println!(
+        writeln!(
+            io.out,
             "{:width$}  {:8}  {:10}  {}{}",
             line.id, line.version, abilities, line.description, origin
-        );
+        )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }

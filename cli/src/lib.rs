@@ -10,7 +10,10 @@ mod demo;
 mod detect;
 mod formats;
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use crate::common::Io;
 
 use clap::{ArgAction, Parser, Subcommand};
 
@@ -74,31 +77,48 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// Runs the command line with the process arguments and returns the exit code.
+/// Runs the command line with the process arguments and streams, and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    ExitCode::from(run_with_args(std::env::args_os(), &mut out, &mut err))
+}
+
+/// Runs the command line with these arguments (the first is the program name), printing
+/// results on `out` and messages on `err`; returns the exit code (0, 1 or 2).
+pub fn run_with_args<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let mut io = Io { out, err };
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             let code = if error.use_stderr() { 2 } else { 0 };
-            // Printing help or a usage error: nothing more can be done if the terminal is gone.
-            let _ = error.print();
-            return ExitCode::from(code);
+            let stream = if error.use_stderr() {
+                &mut io.err
+            } else {
+                &mut io.out
+            };
+            // Help or a usage error: nothing more can be done if the terminal is gone.
+            let _ = write!(stream, "{}", error.render());
+            return code;
         }
     };
-    match run(cli) {
+    let outcome = match cli.command {
+        Command::Formats(args) => formats::run(&mut io, &args),
+        Command::Detect(args) => detect::run(&mut io, &args),
+        Command::Convert(args) => convert::run(&mut io, &args),
+        Command::Demo(args) => demo::run(&mut io, &args),
+    };
+    let code = match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("passerelle : {}", common::french_chain(&error));
-            ExitCode::from(2)
+            let _ = writeln!(io.err, "passerelle : {}", common::french_chain(&error));
+            2
         }
-    }
-}
-
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::Formats(args) => formats::run(&args),
-        Command::Detect(args) => detect::run(&args),
-        Command::Convert(args) => convert::run(&args),
-        Command::Demo(args) => demo::run(&args),
-    }
+    };
+    let _ = io.out.flush();
+    code
 }

@@ -21,13 +21,18 @@ pub fn parse_french(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%d/%m/%Y").ok()
 }
 
+/// Text that is not a date in the expected form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("date invalide")]
+pub struct NotADate;
+
 /// Parses an end date `DD/MM/YYYY` where `31/12/9999` means "no end".
-/// Returns `Ok(None)` for the open end, `Err(())` for text that is not a date.
-pub fn parse_french_end(text: &str) -> Result<Option<NaiveDate>, ()> {
+/// Returns `Ok(None)` for the open end, `Err(NotADate)` for text that is not a date.
+pub fn parse_french_end(text: &str) -> Result<Option<NaiveDate>, NotADate> {
     if text.trim() == OPEN_END {
         return Ok(None);
     }
-    parse_french(text).map(Some).ok_or(())
+    parse_french(text).map(Some).ok_or(NotADate)
 }
 
 /// Writes `DD/MM/YYYY`.
@@ -52,7 +57,7 @@ mod tests {
         assert_eq!(parse_french("2/9/2024"), None);
         assert_eq!(parse_french("31/02/2024"), None);
         assert_eq!(parse_french_end("31/12/9999"), Ok(None));
-        assert_eq!(parse_french_end("bientôt"), Err(()));
+        assert_eq!(parse_french_end("bientôt"), Err(NotADate));
         assert_eq!(format_french(date), "02/09/2024");
         assert_eq!(format_iso(date), "2024-09-02");
     }

@@ -1,7 +1,6 @@
 //! Helpers for passerelle's integration tests: running the CLI and locating fixtures.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -25,41 +24,26 @@ pub fn shared_sample() -> Option<PathBuf> {
 /// Result of a CLI run.
 #[derive(Debug)]
 pub struct Run {
-    /// Exit code (-1 when killed by a signal).
-    pub code: i32,
-    /// Standard output.
+    /// Exit code.
+    pub code: u8,
+    /// Standard output, as text.
     pub stdout: String,
-    /// Standard error.
+    /// Standard error, as text.
     pub stderr: String,
-    /// Raw standard output.
+    /// Raw standard output (for binary outputs written with `-o -`).
     pub stdout_bytes: Vec<u8>,
 }
 
-impl From<Output> for Run {
-    fn from(output: Output) -> Self {
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-            stdout_bytes: output.stdout,
-        }
-    }
-}
-
-/// Runs `passerelle` with arguments, in `folder` when given.
-pub fn passerelle_in(binary: &str, folder: Option<&Path>, args: &[&str]) -> Run {
-    let mut command = Command::new(binary);
-    command.args(args).env("NO_COLOR", "1");
-    if let Some(folder) = folder {
-        command.current_dir(folder);
-    }
-    match command.output() {
-        Ok(output) => output.into(),
-        Err(error) => Run {
-            code: -1,
-            stdout: String::new(),
-            stderr: format!("impossible de lancer {binary}: {error}"),
-            stdout_bytes: Vec::new(),
-        },
+/// Runs the `passerelle` command line in-process with these arguments.
+pub fn passerelle(args: &[&str]) -> Run {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let arguments = std::iter::once("passerelle").chain(args.iter().copied());
+    let code = passerelle_cli::run_with_args(arguments, &mut out, &mut err);
+    Run {
+        code,
+        stdout: String::from_utf8_lossy(&out).into_owned(),
+        stderr: String::from_utf8_lossy(&err).into_owned(),
+        stdout_bytes: out,
     }
 }

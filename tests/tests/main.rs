@@ -3,7 +3,4 @@
 mod cli;
 mod foundation;
 
-/// Runs the CLI under test.
-pub fn passerelle(args: &[&str]) -> passerelle_tests::Run {
-    passerelle_tests::passerelle_in(env!("CARGO_BIN_EXE_passerelle-sous-test"), None, args)
-}
+pub use passerelle_tests::passerelle;
