@@ -4,12 +4,14 @@
 //! EDT and PRONOTE: the data model every format reads into and writes from ([`model`]), the
 //! format plugin trait and registry ([`format`]), detection ([`detect`]), input containers
 //! and limits ([`input`]), encodings ([`encoding`]), streaming XML ([`xml`]), diagnostics
-//! ([`diagnostics`]), merging ([`merge`]), atomic outputs ([`output`]), the canonical JSON
+//! ([`diagnostics`]), the anomaly catalogue of `check` ([`checks`]), merging ([`merge`]),
+//! student resolution ([`students`]), atomic outputs ([`output`]), the canonical JSON
 //! format ([`json_format`]) and the demo establishment generator ([`demo`]).
 //!
 //! The flow is: file(s) → container (zip?) → encoding → detection → reader → [`Dataset`]
 //! → merge → checks or writer. A plugin only knows its own format and this crate.
 
+pub mod checks;
 pub mod dates;
 pub mod demo;
 pub mod detect;
