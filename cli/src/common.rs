@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::Args;
 use passerelle_core::detect::{ReadFile, read_input};
+use passerelle_core::dynamic::{load_into, plugin_files};
 use passerelle_core::format::{OutputFile, ReadOptions, Registry};
 use passerelle_core::input::{Limits, load_paths};
 use passerelle_core::output::write_atomic;
@@ -57,9 +58,13 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
     })
 }
 
-/// The built-in registry.
-pub fn registry() -> anyhow::Result<Registry> {
-    Ok(passerelle_builtin::registry()?)
+/// The built-in formats, plus the dynamic plugins named by `--plugin` and
+/// `PASSERELLE_PLUGIN_PATH` (nothing is loaded from anywhere else).
+pub fn registry(io: &Io<'_>) -> anyhow::Result<Registry> {
+    let mut registry = passerelle_builtin::registry()?;
+    let files = plugin_files(io.plugins, io.plugin_path.as_deref());
+    load_into(&mut registry, &files)?;
+    Ok(registry)
 }
 
 /// The error and its causes, as one French sentence.
@@ -105,8 +110,13 @@ pub fn read_strict(
         .collect()
 }
 
-/// Where a command prints: standard output and standard error, or buffers in tests.
+/// Where a command prints (standard output and standard error, or buffers in tests) and
+/// which plugins it loads.
 pub struct Io<'a> {
+    /// `--plugin` paths.
+    pub plugins: &'a [PathBuf],
+    /// The value of `PASSERELLE_PLUGIN_PATH`.
+    pub plugin_path: Option<std::ffi::OsString>,
     /// Results (reports, JSON, converted files with `-o -`).
     pub out: &'a mut dyn Write,
     /// Messages (diagnostics, errors, "Écrit : …").

@@ -47,7 +47,7 @@ pub struct ConvertArgs {
 
 /// Converts the inputs.
 pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
-    let registry = registry()?;
+    let registry = registry(io)?;
     let target = registry.get(&args.to).ok_or_else(|| {
         anyhow!(
             "le format « {} » n'existe pas : `passerelle formats` liste les formats connus",

@@ -49,7 +49,7 @@ pub struct DemoArgs {
 
 /// Generates the demo establishment and writes it with every writer.
 pub fn run(io: &mut Io<'_>, args: &DemoArgs) -> anyhow::Result<u8> {
-    let registry = registry()?;
+    let registry = registry(io)?;
     let params = DemoParams {
         students: args.eleves,
         seed: args.graine,

@@ -83,7 +83,7 @@ fn failure(file: &str, message: String) -> Detection {
 
 /// Detects and summarises each file.
 pub fn run(io: &mut Io<'_>, args: &DetectArgs) -> anyhow::Result<u8> {
-    let registry = registry()?;
+    let registry = registry(io)?;
     let loaded = load_paths(&args.files, &args.input.limits())?;
     let options = ReadOptions::default();
     let mut detections = Vec::new();

@@ -25,7 +25,7 @@ struct FormatLine {
 
 /// Lists the formats.
 pub fn run(io: &mut Io<'_>, args: &FormatsArgs) -> anyhow::Result<u8> {
-    let registry = registry()?;
+    let registry = registry(io)?;
     let lines: Vec<FormatLine> = registry
         .iter()
         .map(|format| FormatLine {

@@ -59,6 +59,12 @@ pub struct Cli {
     /// Affiche la version.
     #[arg(short = 'V', long = "version", action = ArgAction::Version)]
     version: Option<bool>,
+
+    /// Charge un plugin de format (bibliothèque .so/.dylib/.dll) ; répétable. La variable
+    /// PASSERELLE_PLUGIN_PATH peut aussi lister des plugins ou des dossiers de plugins,
+    /// séparés comme dans PATH. Aucun plugin n'est chargé d'ailleurs.
+    #[arg(long = "plugin", value_name = "CHEMIN", global = true)]
+    plugins: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -77,34 +83,54 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// Runs the command line with the process arguments and streams, and returns the exit code.
+/// Runs the command line with the process arguments, environment and streams, and returns
+/// the exit code.
 pub fn main() -> ExitCode {
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
-    ExitCode::from(run_with_args(std::env::args_os(), &mut out, &mut err))
+    let plugin_path = std::env::var_os("PASSERELLE_PLUGIN_PATH");
+    ExitCode::from(run(std::env::args_os(), plugin_path, &mut out, &mut err))
 }
 
-/// Runs the command line with these arguments (the first is the program name), printing
-/// results on `out` and messages on `err`; returns the exit code (0, 1 or 2).
+/// Runs the command line with these arguments (the first is the program name) and no
+/// `PASSERELLE_PLUGIN_PATH`, printing results on `out` and messages on `err`; returns the
+/// exit code (0, 1 or 2).
 pub fn run_with_args<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let mut io = Io { out, err };
+    run(args, None, out, err)
+}
+
+/// Runs the command line with these arguments and this value of `PASSERELLE_PLUGIN_PATH`.
+pub fn run<I, T>(
+    args: I,
+    plugin_path: Option<std::ffi::OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { 2 } else { 0 };
-            let stream = if error.use_stderr() {
-                &mut io.err
-            } else {
-                &mut io.out
-            };
             // Help or a usage error: nothing more can be done if the terminal is gone.
-            let _ = write!(stream, "{}", error.render());
-            return code;
+            if error.use_stderr() {
+                let _ = write!(err, "{}", error.render());
+                return 2;
+            }
+            let _ = write!(out, "{}", error.render());
+            return 0;
         }
+    };
+    let mut io = Io {
+        plugins: &cli.plugins,
+        plugin_path,
+        out,
+        err,
     };
     let outcome = match cli.command {
         Command::Formats(args) => formats::run(&mut io, &args),

@@ -59,7 +59,7 @@ pub mod score {
 }
 
 /// Options for readers that need more than the text.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReadOptions {
     /// Named parameters (`correspondances` = path of a correspondence file…).
     pub params: BTreeMap<String, String>,
@@ -88,7 +88,7 @@ pub struct ReadOutput {
 }
 
 /// Options for writers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WriteOptions {
     /// Generation time written in the file or its name (`--horodatage`), for reproducible
     /// output; the writer uses data from the dataset when it is absent.

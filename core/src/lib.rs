@@ -6,7 +6,8 @@
 //! and limits ([`input`]), encodings ([`encoding`]), streaming XML ([`xml`]), diagnostics
 //! ([`diagnostics`]), the anomaly catalogue of `check` ([`checks`]), merging ([`merge`]),
 //! student resolution ([`students`]), atomic outputs ([`output`]), the canonical JSON
-//! format ([`json_format`]) and the demo establishment generator ([`demo`]).
+//! format ([`json_format`]), the demo establishment generator ([`demo`]) and dynamic format
+//! plugins ([`dynamic`], the only module with `unsafe` code).
 //!
 //! The flow is: file(s) → container (zip?) → encoding → detection → reader → [`Dataset`]
 //! → merge → checks or writer. A plugin only knows its own format and this crate.
@@ -16,6 +17,7 @@ pub mod dates;
 pub mod demo;
 pub mod detect;
 pub mod diagnostics;
+pub mod dynamic;
 pub mod encoding;
 pub mod format;
 pub mod input;
