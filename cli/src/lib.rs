@@ -86,6 +86,11 @@ enum Command {
 /// Runs the command line with the process arguments, environment and streams, and returns
 /// the exit code.
 pub fn main() -> ExitCode {
+    // An interrupted write leaves no temporary file; without a handler the run still stops.
+    let _ = ctrlc::set_handler(|| {
+        passerelle_core::output::remove_pending_temporaries();
+        std::process::exit(130);
+    });
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
     let plugin_path = std::env::var_os("PASSERELLE_PLUGIN_PATH");

@@ -219,6 +219,16 @@ pub fn read_zip(
             continue;
         }
         let remaining = limits.max_zip_inflated.saturating_sub(inflated_total);
+        // Refuse on the declared size first: a bomb is then refused without inflating
+        // anything; a lying header is still caught by the bounded read below.
+        if member.size() > remaining {
+            return Err(refuse(format!(
+                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets \
+                 (--max-taille-zip) : archive piégée ou corrompue",
+                member.size(),
+                limits.max_zip_inflated
+            )));
+        }
         let mut content = Vec::new();
         (&mut member)
             .take(remaining + 1)

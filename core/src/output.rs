@@ -3,6 +3,7 @@
 use std::fs;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 
@@ -30,6 +31,25 @@ pub enum OutputError {
         /// Why.
         message: String,
     },
+}
+
+/// Temporary files being written, removed by [`remove_pending_temporaries`] on interruption.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while holding the lock leaves a plain list of paths: still usable.
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes the temporary files of writes still under way: call it from an interruption
+/// handler (SIGINT) so that an interrupted run leaves nothing behind.
+pub fn remove_pending_temporaries() {
+    for path in pending().drain(..) {
+        // Best effort: the rename may have happened just before the interruption.
+        let _ = fs::remove_file(path);
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -69,6 +89,7 @@ pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(
             file.sync_all()
         })
         .and_then(|()| fs::rename(&temporary, target));
+    pending().retain(|path| *path != temporary);
     if let Err(error) = result {
         // Best effort: the temporary file may not exist if creation itself failed.
         let _ = fs::remove_file(&temporary);
