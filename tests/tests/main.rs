@@ -2,5 +2,6 @@
 
 mod cli;
 mod foundation;
+mod sts_emp;
 
 pub use passerelle_tests::passerelle;
