@@ -57,7 +57,7 @@ fn some(text: &str) -> Option<String> {
 }
 
 fn date(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    NaiveDate::from_ymd_opt(year, month, day).expect("a real date")
 }
 
 fn text(name: &str, value: &str) -> ExtraNode {
@@ -717,7 +717,7 @@ fn the_golden_fixture_round_trips() {
 
 /// The lines of a written file, trimmed, as text.
 fn lines(output: &OutputFile) -> Vec<String> {
-    let text = String::from_utf8(latin9_to_utf8(&output.bytes)).unwrap();
+    let text = String::from_utf8(latin9_to_utf8(&output.bytes)).expect("converted to UTF-8");
     text.lines().map(|line| line.trim().to_string()).collect()
 }
 
@@ -872,18 +872,8 @@ fn the_demo_round_trips_byte_identically() {
     assert_eq!(back.timetable.alternances, demo.timetable.alternances);
     assert_eq!(back.timetable.rooms, demo.timetable.rooms);
     assert_eq!(back.staff.len(), demo.staff.len());
-    for (id, member) in &demo.staff {
-        let mut member_back = back.staff[id].clone();
-        if member.substitute {
-            assert_eq!(
-                member_back.extra,
-                Extra(vec![empty("SERVICES_SUPPLEANTS")]),
-                "{id}"
-            );
-            member_back.extra = Extra::default();
-        }
-        assert_eq!(&member_back, member, "{id}");
-    }
+    assert_eq!(back.staff, demo.staff);
+    assert!(back.staff.values().any(|member| member.substitute));
     // Services: the same, without the emp_sts courses, divisions first.
     let key = |service: &Service| {
         (
@@ -1017,7 +1007,7 @@ fn latin9_to_utf8(bytes: &[u8]) -> Vec<u8> {
 
 fn temp_file(folder: &Path, name: &str, content: &str) -> PathBuf {
     let path = folder.join(name);
-    fs::write(&path, content).unwrap();
+    fs::write(&path, content).expect("the temporary file is written");
     path
 }
 

@@ -149,10 +149,12 @@ pub const STAFF_FIELDS: &[&str] = &[
 ];
 /// Containers of `INDIVIDU`.
 pub const STAFF_CONTAINERS: &[&str] = &["PROFS_PRINC", "DISCIPLINES"];
-/// The child of `SUPPLEANT` observed empty, kept in `extra` and written when absent.
-pub const SUBSTITUTE_SERVICES: &str = "SERVICES_SUPPLEANTS";
+/// Typed children of `INDIVIDU` (a value without the expected form is kept verbatim).
+pub const STAFF_TYPED: &[&str] = &["DATE_NAISSANCE"];
 /// Children of `PROF_PRINC` named by the model (its content is open).
 pub const MAIN_TEACHER_FIELDS: &[&str] = &["CODE_STRUCTURE", "DATE_DEBUT", "DATE_FIN"];
+/// Typed children of `PROF_PRINC`.
+pub const MAIN_TEACHER_TYPED: &[&str] = &["DATE_DEBUT", "DATE_FIN"];
 /// Children of `DISCIPLINE`.
 pub const DISCIPLINE_FIELDS: &[&str] = &["LIBELLE_COURT", "NB_HEURES"];
 /// Children of `HORAIRE`.
@@ -190,6 +192,8 @@ pub const GROUP_FIELDS: &[&str] = &[
 pub const GROUP_CONTAINERS: &[&str] = &["DIVISIONS_APPARTENANCE", "MEFS_APPARTENANCE", "SERVICES"];
 /// Children of `MEF_APPARTENANCE` and `DIVISION_APPARTENANCE`.
 pub const ATTACHMENT_FIELDS: &[&str] = &["EFFECTIF_PREVU", "EFFECTIF_CALCULE"];
+/// Headcounts (`EFFECTIF_*`) of divisions, groups and attachments, all typed.
+pub const HEADCOUNTS: &[&str] = &["EFFECTIF_PREVU", "EFFECTIF_CALCULE", "EFFECTIF_MAX_EDT"];
 /// Children of `SERVICE`.
 pub const SERVICE_FIELDS: &[&str] = &["HEURES_STRUCTURE", "CO_ENS", "ENSEIGNANTS"];
 /// Containers of `SERVICE`.

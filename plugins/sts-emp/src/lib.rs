@@ -21,6 +21,9 @@ mod leftovers;
 mod reader;
 mod writer;
 
+#[cfg(test)]
+mod format_tests;
+
 use passerelle_core::format::{
     Format, FormatError, OutputFile, Probe, ReadInput, ReadOutput, WriteOptions, score,
 };

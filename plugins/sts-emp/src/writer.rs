@@ -16,10 +16,10 @@ use passerelle_core::model::{
 use passerelle_core::xml::XmlWriter;
 
 use crate::layout::{
-    ALTERNANCE_CONTAINERS, CODE_LISTS, CodeAt, CodeList, DIVISION_CONTAINERS, DONNEES_CONTAINERS,
-    GROUP_CONTAINERS, NOMENCLATURES_CONTAINERS, PARAMETRES_CONTAINERS, ROOT_CONTAINERS,
-    SERVICE_CONTAINERS, STAFF_CONTAINERS, STRUCTURE_CONTAINERS, SUBSTITUTE_SERVICES,
-    UAJ_CONTAINERS,
+    ALTERNANCE_CONTAINERS, CODE_LISTS, CodeAt, CodeList, DAY_HOURS_FIELDS, DIVISION_CONTAINERS,
+    DONNEES_CONTAINERS, GROUP_CONTAINERS, HEADCOUNTS, MAIN_TEACHER_TYPED, NOMENCLATURES_CONTAINERS,
+    PARAMETRES_CONTAINERS, ROOT_CONTAINERS, SERVICE_CONTAINERS, STAFF_CONTAINERS, STAFF_TYPED,
+    STRUCTURE_CONTAINERS, UAJ_CONTAINERS, YEAR_FIELDS,
 };
 use crate::leftovers::{nested, own};
 use crate::{FORMAT_ID, ROOT, services_by_structure};
@@ -75,9 +75,10 @@ impl Writer<'_> {
         self.out.extra(&Extra(nodes.to_vec()));
     }
 
-    /// Writes the leftovers that belong to the element itself (not to one of `containers`).
-    fn own(&mut self, leftovers: &[ExtraNode], containers: &[&str]) {
-        self.out.extra(&own(leftovers, containers));
+    /// Writes the leftovers that belong to the element itself: not those nested under one of
+    /// its containers, nor the values kept verbatim that [`typed`](Self::typed) wrote in place.
+    fn own(&mut self, leftovers: &[ExtraNode], in_place: &[&[&str]]) {
+        self.out.extra(&own(leftovers, &in_place.concat()));
     }
 
     /// Writes an element: `<X a="…"/>` when it has no child, open … close otherwise.
@@ -122,16 +123,35 @@ impl Writer<'_> {
         self.out.close();
     }
 
-    fn count(&mut self, name: &str, value: Option<u32>) {
-        if let Some(value) = value {
-            self.out.leaf(name, &value.to_string());
+    /// A typed value: the value, else the text the reader kept because it did not have the
+    /// expected form (written where it belongs, so that reading it again gives the same), else
+    /// `<X/>` when the element is required.
+    fn typed(
+        &mut self,
+        name: &str,
+        value: Option<String>,
+        leftovers: &[ExtraNode],
+        required: bool,
+    ) {
+        let kept = || {
+            leftovers
+                .iter()
+                .find(|node| node.name == name && node.children.is_empty())
+                .and_then(|node| node.text.clone())
+        };
+        match value.or_else(kept) {
+            Some(text) => self.out.leaf(name, &text),
+            None if required => self.out.empty(name, &[]),
+            None => {}
         }
     }
 
-    fn date(&mut self, name: &str, value: Option<chrono::NaiveDate>) {
-        if let Some(value) = value {
-            self.out.leaf(name, &dates::format_iso(value));
-        }
+    fn count(&mut self, name: &str, value: Option<u32>, leftovers: &[ExtraNode]) {
+        self.typed(name, value.map(|value| value.to_string()), leftovers, false);
+    }
+
+    fn date(&mut self, name: &str, value: Option<chrono::NaiveDate>, leftovers: &[ExtraNode]) {
+        self.typed(name, value.map(dates::format_iso), leftovers, false);
     }
 
     fn document(&mut self, uaj: &str, year: i32) {
@@ -141,7 +161,7 @@ impl Writer<'_> {
         self.parametres(uaj, year);
         self.nomenclatures(nested(leftovers, "NOMENCLATURES"));
         self.donnees(nested(leftovers, "DONNEES"));
-        self.own(leftovers, ROOT_CONTAINERS);
+        self.own(leftovers, &[ROOT_CONTAINERS]);
         self.out.close();
     }
 
@@ -166,14 +186,14 @@ impl Writer<'_> {
             &[("ANNEE", &year_text)],
             has_children,
             |writer| {
-                writer.date("DATE_DEBUT", bounds.start);
-                writer.date("DATE_FIN", bounds.end);
-                writer.verbatim(year_leftovers);
+                writer.date("DATE_DEBUT", bounds.start, year_leftovers);
+                writer.date("DATE_FIN", bounds.end, year_leftovers);
+                writer.own(year_leftovers, &[YEAR_FIELDS]);
             },
         );
         self.out
             .leaf_opt("HORODATAGE", envelope.horodatage.as_deref());
-        self.own(leftovers, PARAMETRES_CONTAINERS);
+        self.own(leftovers, &[PARAMETRES_CONTAINERS]);
         self.out.close();
     }
 
@@ -210,7 +230,7 @@ impl Writer<'_> {
             writer
                 .out
                 .leaf_opt("DENOM_COMPL", establishment.name_complement.as_deref());
-            writer.own(leftovers, UAJ_CONTAINERS);
+            writer.own(leftovers, &[UAJ_CONTAINERS]);
         });
     }
 
@@ -245,7 +265,7 @@ impl Writer<'_> {
         for list in CODE_LISTS.iter().filter(|list| list.list == "CONTRATS") {
             self.code_list(list, nested(leftovers, list.list));
         }
-        self.own(leftovers, NOMENCLATURES_CONTAINERS);
+        self.own(leftovers, &[NOMENCLATURES_CONTAINERS]);
         self.out.close();
     }
 
@@ -383,18 +403,19 @@ impl Writer<'_> {
             |writer, member| writer.staff_member("SUPPLEANT", member),
         );
         self.structure(nested(leftovers, "STRUCTURE"));
-        self.own(leftovers, DONNEES_CONTAINERS);
+        self.own(leftovers, &[DONNEES_CONTAINERS]);
         self.out.close();
     }
 
     fn day_hours(&mut self, hours: &DayHours) {
         let day = hours.day.to_string();
         self.out.open("HORAIRE", &[("JOUR", &day)]);
+        let leftovers = &hours.extra.0;
         let start = hours.start.map(|time| time.to_hhmm());
         let end = hours.end.map(|time| time.to_hhmm());
-        self.out.leaf_or_empty("DEBUT_COURS", start.as_deref());
-        self.out.leaf_or_empty("FIN_COURS", end.as_deref());
-        self.out.extra(&hours.extra);
+        self.typed("DEBUT_COURS", start, leftovers, true);
+        self.typed("FIN_COURS", end, leftovers, true);
+        self.own(leftovers, &[DAY_HOURS_FIELDS]);
         self.out.close();
     }
 
@@ -416,7 +437,7 @@ impl Writer<'_> {
                     .leaf("DATE_DEBUT_SEMAINE", &dates::format_iso(*week));
             },
         );
-        self.own(leftovers, ALTERNANCE_CONTAINERS);
+        self.own(leftovers, &[ALTERNANCE_CONTAINERS]);
         self.out.close();
     }
 
@@ -454,7 +475,7 @@ impl Writer<'_> {
             .leaf_or_empty("NOM_PATRONYMIQUE", member.birth_name.as_deref());
         self.out
             .leaf_or_empty("PRENOM", member.first_name.as_deref());
-        self.date("DATE_NAISSANCE", member.birth_date);
+        self.date("DATE_NAISSANCE", member.birth_date, leftovers);
         self.out.leaf_opt("GRADE", member.grade.as_deref());
         self.out.leaf_opt("FONCTION", member.function.as_deref());
         self.list(
@@ -471,12 +492,8 @@ impl Writer<'_> {
             nested(leftovers, "DISCIPLINES"),
             Self::discipline,
         );
-        // STS-Web writes this (so far always empty) child for every substitute; one read
-        // from a file is among the leftovers and written back with them.
-        if member.substitute && member.extra.get(SUBSTITUTE_SERVICES).is_none() {
-            self.out.empty(SUBSTITUTE_SERVICES, &[]);
-        }
-        self.own(leftovers, STAFF_CONTAINERS);
+        // A SUPPLEANT's SERVICES_SUPPLEANTS is among the leftovers, written back here.
+        self.own(leftovers, &[STAFF_CONTAINERS, STAFF_TYPED]);
         self.out.close();
     }
 
@@ -489,9 +506,10 @@ impl Writer<'_> {
             writer
                 .out
                 .leaf_opt("CODE_STRUCTURE", assignment.division.as_deref());
-            writer.date("DATE_DEBUT", assignment.start);
-            writer.date("DATE_FIN", assignment.end);
-            writer.out.extra(&assignment.extra);
+            let leftovers = &assignment.extra.0;
+            writer.date("DATE_DEBUT", assignment.start, leftovers);
+            writer.date("DATE_FIN", assignment.end, leftovers);
+            writer.own(leftovers, &[MAIN_TEACHER_TYPED]);
         });
     }
 
@@ -525,6 +543,11 @@ impl Writer<'_> {
             dataset.divisions.keys(),
         );
         let groups = in_structure_order(services_of(StructureKind::Groupe), dataset.groups.keys());
+        let has_children = !divisions.is_empty() || !groups.is_empty() || !leftovers.is_empty();
+        if !has_children {
+            self.out.empty("STRUCTURE", &[]);
+            return;
+        }
         self.out.open("STRUCTURE", &[]);
         self.list(
             "DIVISIONS",
@@ -554,7 +577,7 @@ impl Writer<'_> {
                 writer.group(group, &services);
             },
         );
-        self.own(leftovers, STRUCTURE_CONTAINERS);
+        self.own(leftovers, &[STRUCTURE_CONTAINERS]);
         self.out.close();
     }
 
@@ -563,8 +586,8 @@ impl Writer<'_> {
         self.out.open("DIVISION", &[("CODE", &division.code)]);
         self.out
             .leaf_or_empty("LIBELLE_LONG", division.label.as_deref());
-        self.count("EFFECTIF_PREVU", division.planned);
-        self.count("EFFECTIF_CALCULE", division.actual);
+        self.count("EFFECTIF_PREVU", division.planned, leftovers);
+        self.count("EFFECTIF_CALCULE", division.actual, leftovers);
         self.attachments(
             "MEFS_APPARTENANCE",
             "MEF_APPARTENANCE",
@@ -575,7 +598,7 @@ impl Writer<'_> {
             nested(leftovers, "MEFS_APPARTENANCE"),
         );
         self.services(services, nested(leftovers, "SERVICES"));
-        self.own(leftovers, DIVISION_CONTAINERS);
+        self.own(leftovers, &[DIVISION_CONTAINERS, HEADCOUNTS]);
         self.out.close();
     }
 
@@ -584,9 +607,9 @@ impl Writer<'_> {
         self.out.open("GROUPE", &[("CODE", &group.code)]);
         self.out
             .leaf_or_empty("LIBELLE_LONG", group.label.as_deref());
-        self.count("EFFECTIF_PREVU", group.planned);
-        self.count("EFFECTIF_CALCULE", group.actual);
-        self.count("EFFECTIF_MAX_EDT", group.max_timetable);
+        self.count("EFFECTIF_PREVU", group.planned, leftovers);
+        self.count("EFFECTIF_CALCULE", group.actual, leftovers);
+        self.count("EFFECTIF_MAX_EDT", group.max_timetable, leftovers);
         self.attachments(
             "DIVISIONS_APPARTENANCE",
             "DIVISION_APPARTENANCE",
@@ -610,7 +633,7 @@ impl Writer<'_> {
             nested(leftovers, "MEFS_APPARTENANCE"),
         );
         self.services(services, nested(leftovers, "SERVICES"));
-        self.own(leftovers, GROUP_CONTAINERS);
+        self.own(leftovers, &[GROUP_CONTAINERS, HEADCOUNTS]);
         self.out.close();
     }
 
@@ -630,9 +653,9 @@ impl Writer<'_> {
             |writer, (code, planned, actual, extra)| {
                 let has_children = planned.is_some() || actual.is_some() || !extra.is_empty();
                 writer.element(item, &[("CODE", code)], has_children, |writer| {
-                    writer.count("EFFECTIF_PREVU", planned);
-                    writer.count("EFFECTIF_CALCULE", actual);
-                    writer.out.extra(extra);
+                    writer.count("EFFECTIF_PREVU", planned, &extra.0);
+                    writer.count("EFFECTIF_CALCULE", actual, &extra.0);
+                    writer.own(&extra.0, &[HEADCOUNTS]);
                 });
             },
         );
@@ -665,7 +688,7 @@ impl Writer<'_> {
             nested(leftovers, "ENSEIGNANTS"),
             Self::teacher,
         );
-        self.own(leftovers, SERVICE_CONTAINERS);
+        self.own(leftovers, &[SERVICE_CONTAINERS]);
         self.out.close();
     }
 
