@@ -182,6 +182,23 @@ impl<'a> Reader<'a> {
         );
     }
 
+    /// The key of a record not met before; `None`, after a warning, when the record has no
+    /// key or repeats one (`seen` tells whether the dataset already holds it).
+    fn fresh_key(
+        &mut self,
+        node: &Node,
+        attribute: &str,
+        path: &str,
+        seen: impl Fn(&Dataset, &str) -> bool,
+    ) -> Option<String> {
+        let key = self.key(node, attribute, path)?;
+        if seen(&self.dataset, &key) {
+            self.duplicate(node, attribute, &key, path);
+            return None;
+        }
+        Some(key)
+    }
+
     /// A typed child value. A value without the expected form is reported and kept verbatim
     /// in the record's leftovers, so that writing the record loses nothing.
     fn typed<T>(
@@ -439,13 +456,11 @@ impl<'a> Reader<'a> {
 
     fn subject(&mut self, node: Node) -> Option<Node> {
         let path = self.here("MATIERE");
-        let Some(code) = self.key(&node, "CODE", &path) else {
+        let Some(code) = self.fresh_key(&node, "CODE", &path, |dataset, key| {
+            dataset.subjects.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.subjects.contains_key(&code) {
-            self.duplicate(&node, "CODE", &code, &path);
-            return Some(node);
-        }
         let record = Record::new(&node, SUBJECT_FIELDS, path);
         let subject = Subject {
             code: code.clone(),
@@ -462,13 +477,11 @@ impl<'a> Reader<'a> {
 
     fn mef(&mut self, node: Node) -> Option<Node> {
         let path = self.here("MEF");
-        let Some(code) = self.key(&node, "CODE", &path) else {
+        let Some(code) = self.fresh_key(&node, "CODE", &path, |dataset, key| {
+            dataset.mefs.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.mefs.contains_key(&code) {
-            self.duplicate(&node, "CODE", &code, &path);
-            return Some(node);
-        }
         let record = Record::new(&node, MEF_FIELDS, path);
         let mef = Mef {
             code: code.clone(),
@@ -572,13 +585,11 @@ impl<'a> Reader<'a> {
 
     fn staff(&mut self, node: Node, substitute: bool) -> Option<Node> {
         let path = self.here(&node.name);
-        let Some(id) = self.key(&node, "ID", &path) else {
+        let Some(id) = self.fresh_key(&node, "ID", &path, |dataset, key| {
+            dataset.staff.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.staff.contains_key(&id) {
-            self.duplicate(&node, "ID", &id, &path);
-            return Some(node);
-        }
         let mut record = Record::new(&node, STAFF_FIELDS, path);
         let kind = node
             .attr("TYPE")
@@ -678,13 +689,11 @@ impl<'a> Reader<'a> {
 
     fn alternance(&mut self, node: Node) -> Option<Node> {
         let path = self.here("ALTERNANCE");
-        let Some(code) = self.key(&node, "CODE", &path) else {
+        let Some(code) = self.fresh_key(&node, "CODE", &path, |dataset, key| {
+            dataset.timetable.alternances.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.timetable.alternances.contains_key(&code) {
-            self.duplicate(&node, "CODE", &code, &path);
-            return Some(node);
-        }
         let mut record = Record::new(&node, ALTERNANCE_FIELDS, path);
         let week_path = record.item_path("SEMAINES", "DATE_DEBUT_SEMAINE");
         let mut weeks = Vec::new();
@@ -738,13 +747,11 @@ impl<'a> Reader<'a> {
 
     fn room(&mut self, node: Node) -> Option<Node> {
         let path = self.here("SALLE_COURS");
-        let Some(code) = self.key(&node, "CODE", &path) else {
+        let Some(code) = self.fresh_key(&node, "CODE", &path, |dataset, key| {
+            dataset.timetable.rooms.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.timetable.rooms.contains_key(&code) {
-            self.duplicate(&node, "CODE", &code, &path);
-            return Some(node);
-        }
         let record = Record::new(&node, ROOM_FIELDS, path);
         let room = Room {
             code: code.clone(),
@@ -776,13 +783,11 @@ impl<'a> Reader<'a> {
 
     fn division(&mut self, node: Node) -> Option<Node> {
         let path = self.here("DIVISION");
-        let Some(code) = self.key(&node, "CODE", &path) else {
+        let Some(code) = self.fresh_key(&node, "CODE", &path, |dataset, key| {
+            dataset.divisions.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.divisions.contains_key(&code) {
-            self.duplicate(&node, "CODE", &code, &path);
-            return Some(node);
-        }
         let mut record = Record::new(&node, DIVISION_FIELDS, path);
         let planned = self.count(&mut record, "EFFECTIF_PREVU");
         let actual = self.count(&mut record, "EFFECTIF_CALCULE");
@@ -803,13 +808,11 @@ impl<'a> Reader<'a> {
 
     fn group(&mut self, node: Node) -> Option<Node> {
         let path = self.here("GROUPE");
-        let Some(code) = self.key(&node, "CODE", &path) else {
+        let Some(code) = self.fresh_key(&node, "CODE", &path, |dataset, key| {
+            dataset.groups.contains_key(key)
+        }) else {
             return Some(node);
         };
-        if self.dataset.groups.contains_key(&code) {
-            self.duplicate(&node, "CODE", &code, &path);
-            return Some(node);
-        }
         let mut record = Record::new(&node, GROUP_FIELDS, path);
         let planned = self.count(&mut record, "EFFECTIF_PREVU");
         let actual = self.count(&mut record, "EFFECTIF_CALCULE");

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use passerelle_core::dates;
 use passerelle_core::format::{FormatError, OutputFile, WriteOptions};
 use passerelle_core::model::{
-    Alternance, CodeItem, Dataset, DayHours, Discipline, Division, Extra, ExtraNode, FileInfo,
-    Group, MainTeacherAssignment, Mef, Programme, Room, Service, ServiceTeacher, StaffMember,
-    StructureKind, Subject,
+    Alternance, CodeItem, Dataset, DayHours, Discipline, Division, DivisionAttachment, Extra,
+    ExtraNode, FileInfo, Group, MainTeacherAssignment, Mef, MefAttachment, Programme, Room,
+    Service, ServiceTeacher, StaffMember, StructureKind, Subject,
 };
 use passerelle_core::xml::XmlWriter;
 
@@ -96,6 +96,24 @@ impl Writer<'_> {
         } else {
             self.out.empty(name, attributes);
         }
+    }
+
+    /// A record of optional text fields (in DTD order) and leftovers; `<X …/>` when it has
+    /// none of them.
+    fn record(
+        &mut self,
+        name: &str,
+        attributes: &[(&str, &str)],
+        fields: &[(&str, &Option<String>)],
+        extra: &Extra,
+    ) {
+        let has_children = fields.iter().any(|(_, value)| value.is_some()) || !extra.is_empty();
+        self.element(name, attributes, has_children, |writer| {
+            for (field, value) in fields {
+                writer.out.leaf_opt(field, value.as_deref());
+            }
+            writer.out.extra(extra);
+        });
     }
 
     /// Writes a list wrapper holding `items` and the leftovers kept in it; an empty optional
@@ -330,37 +348,32 @@ impl Writer<'_> {
     }
 
     fn mef(&mut self, mef: &Mef) {
-        let fields = [
-            ("FORMATION", &mef.formation),
-            ("SPECIALITE", &mef.speciality),
-            ("LIBELLE_LONG", &mef.long_label),
-            ("LIBELLE_EDITION", &mef.edition_label),
-            ("MEFSTAT11", &mef.mefstat11),
-            ("MEFSTAT4", &mef.mefstat4),
-        ];
-        let has_children = fields.iter().any(|(_, value)| value.is_some()) || !mef.extra.is_empty();
-        self.element("MEF", &[("CODE", &mef.code)], has_children, |writer| {
-            for (name, value) in fields {
-                writer.out.leaf_opt(name, value.as_deref());
-            }
-            writer.out.extra(&mef.extra);
-        });
+        self.record(
+            "MEF",
+            &[("CODE", &mef.code)],
+            &[
+                ("FORMATION", &mef.formation),
+                ("SPECIALITE", &mef.speciality),
+                ("LIBELLE_LONG", &mef.long_label),
+                ("LIBELLE_EDITION", &mef.edition_label),
+                ("MEFSTAT11", &mef.mefstat11),
+                ("MEFSTAT4", &mef.mefstat4),
+            ],
+            &mef.extra,
+        );
     }
 
     fn programme(&mut self, programme: &Programme) {
-        let fields = [
-            ("CODE_MEF", &programme.mef),
-            ("CODE_MATIERE", &programme.subject),
-            ("HORAIRE", &programme.hours),
-        ];
-        let has_children =
-            fields.iter().any(|(_, value)| value.is_some()) || !programme.extra.is_empty();
-        self.element("PROGRAMME", &[], has_children, |writer| {
-            for (name, value) in fields {
-                writer.out.leaf_opt(name, value.as_deref());
-            }
-            writer.out.extra(&programme.extra);
-        });
+        self.record(
+            "PROGRAMME",
+            &[],
+            &[
+                ("CODE_MEF", &programme.mef),
+                ("CODE_MATIERE", &programme.subject),
+                ("HORAIRE", &programme.hours),
+            ],
+            &programme.extra,
+        );
     }
 
     fn donnees(&mut self, leftovers: &[ExtraNode]) {
@@ -442,21 +455,14 @@ impl Writer<'_> {
     }
 
     fn room(&mut self, room: &Room) {
-        let has_children =
-            room.room_group.is_some() || room.location.is_some() || !room.extra.is_empty();
-        self.element(
+        self.record(
             "SALLE_COURS",
             &[("CODE", &room.code)],
-            has_children,
-            |writer| {
-                writer
-                    .out
-                    .leaf_opt("GROUPE_SALLE", room.room_group.as_deref());
-                writer
-                    .out
-                    .leaf_opt("LOCALISATION", room.location.as_deref());
-                writer.out.extra(&room.extra);
-            },
+            &[
+                ("GROUPE_SALLE", &room.room_group),
+                ("LOCALISATION", &room.location),
+            ],
+            &room.extra,
         );
     }
 
@@ -549,71 +555,100 @@ impl Writer<'_> {
             return;
         }
         self.out.open("STRUCTURE", &[]);
-        self.list(
+        self.structures(
             "DIVISIONS",
-            false,
             divisions,
+            &dataset.divisions,
             nested(leftovers, "DIVISIONS"),
-            |writer, (code, services)| {
-                let fallback = Division {
-                    code: code.clone(),
-                    ..Division::default()
-                };
-                let division = dataset.divisions.get(&code).unwrap_or(&fallback);
-                writer.division(division, &services);
+            |code| Division {
+                code,
+                ..Division::default()
             },
+            Self::division,
         );
-        self.list(
+        self.structures(
             "GROUPES",
-            false,
             groups,
+            &dataset.groups,
             nested(leftovers, "GROUPES"),
-            |writer, (code, services)| {
-                let fallback = Group {
-                    code: code.clone(),
-                    ..Group::default()
-                };
-                let group = dataset.groups.get(&code).unwrap_or(&fallback);
-                writer.group(group, &services);
+            |code| Group {
+                code,
+                ..Group::default()
             },
+            Self::group,
         );
         self.own(leftovers, &[STRUCTURE_CONTAINERS]);
         self.out.close();
     }
 
-    fn division(&mut self, division: &Division, services: &[&Service]) {
-        let leftovers = &division.extra.0;
-        self.out.open("DIVISION", &[("CODE", &division.code)]);
-        self.out
-            .leaf_or_empty("LIBELLE_LONG", division.label.as_deref());
-        self.count("EFFECTIF_PREVU", division.planned, leftovers);
-        self.count("EFFECTIF_CALCULE", division.actual, leftovers);
-        self.attachments(
-            "MEFS_APPARTENANCE",
-            "MEF_APPARTENANCE",
-            division
-                .mefs
-                .iter()
-                .map(|mef| (&mef.code, mef.planned, mef.actual, &mef.extra)),
-            nested(leftovers, "MEFS_APPARTENANCE"),
+    /// `DIVISIONS` or `GROUPES`: each structure with its services; a structure named by
+    /// services but not declared is written bare (`bare`), so that no service is lost.
+    fn structures<T>(
+        &mut self,
+        list: &str,
+        order: Vec<(String, Vec<&Service>)>,
+        declared: &BTreeMap<String, T>,
+        leftovers: &[ExtraNode],
+        bare: impl Fn(String) -> T,
+        mut write: impl FnMut(&mut Self, &T, &[&Service]),
+    ) {
+        self.list(
+            list,
+            false,
+            order,
+            leftovers,
+            |writer, (code, services)| match declared.get(&code) {
+                Some(structure) => write(writer, structure, &services),
+                None => write(writer, &bare(code), &services),
+            },
         );
-        self.services(services, nested(leftovers, "SERVICES"));
-        self.own(leftovers, &[DIVISION_CONTAINERS, HEADCOUNTS]);
-        self.out.close();
+    }
+
+    fn division(&mut self, division: &Division, services: &[&Service]) {
+        self.structure_element(
+            StructureView {
+                element: "DIVISION",
+                code: &division.code,
+                label: division.label.as_deref(),
+                headcounts: [division.planned, division.actual, None],
+                divisions: &[],
+                mefs: &division.mefs,
+                leftovers: &division.extra.0,
+                containers: DIVISION_CONTAINERS,
+            },
+            services,
+        );
     }
 
     fn group(&mut self, group: &Group, services: &[&Service]) {
-        let leftovers = &group.extra.0;
-        self.out.open("GROUPE", &[("CODE", &group.code)]);
-        self.out
-            .leaf_or_empty("LIBELLE_LONG", group.label.as_deref());
-        self.count("EFFECTIF_PREVU", group.planned, leftovers);
-        self.count("EFFECTIF_CALCULE", group.actual, leftovers);
-        self.count("EFFECTIF_MAX_EDT", group.max_timetable, leftovers);
+        self.structure_element(
+            StructureView {
+                element: "GROUPE",
+                code: &group.code,
+                label: group.label.as_deref(),
+                headcounts: [group.planned, group.actual, group.max_timetable],
+                divisions: &group.divisions,
+                mefs: &group.mefs,
+                leftovers: &group.extra.0,
+                containers: GROUP_CONTAINERS,
+            },
+            services,
+        );
+    }
+
+    /// `DIVISION` or `GROUPE`, in DTD order (a division has no `EFFECTIF_MAX_EDT` nor
+    /// `DIVISIONS_APPARTENANCE`).
+    fn structure_element(&mut self, view: StructureView<'_>, services: &[&Service]) {
+        let leftovers = view.leftovers;
+        self.out.open(view.element, &[("CODE", view.code)]);
+        self.out.leaf_or_empty("LIBELLE_LONG", view.label);
+        for (name, value) in HEADCOUNTS.iter().zip(view.headcounts) {
+            self.count(name, value, leftovers);
+        }
         self.attachments(
             "DIVISIONS_APPARTENANCE",
             "DIVISION_APPARTENANCE",
-            group.divisions.iter().map(|division| {
+            view.divisions.iter().map(|division| {
                 (
                     &division.code,
                     division.planned,
@@ -626,14 +661,13 @@ impl Writer<'_> {
         self.attachments(
             "MEFS_APPARTENANCE",
             "MEF_APPARTENANCE",
-            group
-                .mefs
+            view.mefs
                 .iter()
                 .map(|mef| (&mef.code, mef.planned, mef.actual, &mef.extra)),
             nested(leftovers, "MEFS_APPARTENANCE"),
         );
         self.services(services, nested(leftovers, "SERVICES"));
-        self.own(leftovers, &[GROUP_CONTAINERS, HEADCOUNTS]);
+        self.own(leftovers, &[view.containers, HEADCOUNTS]);
         self.out.close();
     }
 
@@ -698,18 +732,29 @@ impl Writer<'_> {
         if let Some(kind) = &teacher.kind {
             attributes.push(("TYPE", kind.as_str()));
         }
-        let has_children =
-            teacher.hours.is_some() || teacher.weighting.is_some() || !teacher.extra.is_empty();
-        self.element("ENSEIGNANT", &attributes, has_children, |writer| {
-            writer
-                .out
-                .leaf_opt("HEURES_AGENT", teacher.hours.as_deref());
-            writer
-                .out
-                .leaf_opt("TAUX_PONDERATION", teacher.weighting.as_deref());
-            writer.out.extra(&teacher.extra);
-        });
+        self.record(
+            "ENSEIGNANT",
+            &attributes,
+            &[
+                ("HEURES_AGENT", &teacher.hours),
+                ("TAUX_PONDERATION", &teacher.weighting),
+            ],
+            &teacher.extra,
+        );
     }
+}
+
+/// What `DIVISION` and `GROUPE` share, for writing.
+struct StructureView<'d> {
+    element: &'static str,
+    code: &'d str,
+    label: Option<&'d str>,
+    /// `EFFECTIF_PREVU`, `EFFECTIF_CALCULE`, `EFFECTIF_MAX_EDT` (in [`HEADCOUNTS`] order).
+    headcounts: [Option<u32>; 3],
+    divisions: &'d [DivisionAttachment],
+    mefs: &'d [MefAttachment],
+    leftovers: &'d [ExtraNode],
+    containers: &'static [&'static str],
 }
 
 /// The structures to write: those with services at the place of their first service, then
