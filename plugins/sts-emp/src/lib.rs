@@ -9,12 +9,20 @@
 //! `extra` and written back by the writer, which follows the element order of the DTD
 //! (`formats/STS.md` §2.2) and encodes in ISO-8859-15.
 //!
-//! Where unknown content lives (see [`leftovers`]): an entity's unknown children are in its own
+//! Where unknown content lives: an entity's unknown children are in its own
 //! `extra`; the unknown children of a list wrapper inside an entity (`DISCIPLINES`, `SERVICES`,
-//! `ENSEIGNANTS`…) are nested under the wrapper's name in that `extra`; the unknown children of
-//! the document-level containers (`NOMENCLATURES`, `DONNEES`, `STRUCTURE`, the lists) are
-//! nested under the node `STS_EDT` of [`Dataset::extra`](passerelle_core::model::Dataset),
-//! which keeps them apart from the other formats of a merged dataset.
+//! `ENSEIGNANTS`…) are nested under the wrapper's name in that `extra`; the other children of
+//! `UAJ` are in `Establishment::extra` (those of `ACADEMIE` nested under `ACADEMIE`); the other
+//! children of `PARAMETRES` are in the file's `FileInfo::extra` (those of `ANNEE_SCOLAIRE`
+//! nested under `ANNEE_SCOLAIRE`); the unknown children of the document-level containers (the
+//! root, `NOMENCLATURES`, `DONNEES`, `STRUCTURE`, the lists) are nested under the node
+//! `STS_EDT` of `Dataset::extra`, which keeps them apart from the other formats of a merged
+//! dataset.
+//!
+//! Services are kept in file order, grouped by structure, divisions first; the writer writes
+//! each structure at the place of its first service, then the structures without service in
+//! code order. Courses nested in services (`COURS_RATTACHES`) belong to `emp_sts` and are not
+//! written.
 
 mod layout;
 mod leftovers;
