@@ -5,7 +5,7 @@ use crate::encoding::{Decoded, TextKind, decode};
 use crate::format::{Format, FormatError, Probe, ReadInput, ReadOptions, Registry};
 use crate::input::InputFile;
 use crate::model::Dataset;
-use crate::xml::{StartTag, probe_root};
+use crate::xml::{StartTag, XmlError, XmlStream};
 
 /// Why no format could be chosen for a file.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,12 @@ pub enum DetectError {
         /// Its root element, if it is XML.
         root: Option<String>,
     },
+    /// The file is empty.
+    #[error("« {0} » est vide (0 octet) : retéléchargez l'export, le téléchargement a dû échouer")]
+    Empty(String),
+    /// The file looks like XML but its prolog or root cannot be read.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
     /// Several formats claim the file with the same score.
     #[error(
         "« {file} » peut être lu comme {} : précisez le format avec --from",
@@ -138,6 +144,10 @@ pub struct ProbedFile {
     pub decoded: Decoded,
     /// Root element, for XML.
     pub root: Option<StartTag>,
+    /// Why the root could not be read, for text that looks like XML.
+    pub probe_error: Option<XmlError>,
+    /// Size of the raw bytes.
+    pub size: usize,
 }
 
 impl ProbedFile {
@@ -155,15 +165,20 @@ impl ProbedFile {
             TextKind::Csv
         };
         let decoded = decode(&input.bytes, &input.name, kind);
-        let root = match kind {
-            TextKind::Xml => probe_root(&decoded.text),
-            TextKind::Csv => None,
+        let (root, probe_error) = match kind {
+            TextKind::Xml => match XmlStream::new(&decoded.text, &input.name).root() {
+                Ok(root) => (Some(root), None),
+                Err(error) => (None, Some(error)),
+            },
+            TextKind::Csv => (None, None),
         };
         ProbedFile {
             name: input.name.clone(),
             base_name,
             decoded,
             root,
+            probe_error,
+            size: input.bytes.len(),
         }
     }
 
@@ -197,6 +212,9 @@ fn looks_like_xml(bytes: &[u8]) -> bool {
 
 /// Chooses the format of a probed file: the best score wins, a tie is ambiguous.
 pub fn detect(registry: &Registry, file: &ProbedFile) -> Result<&'static dyn Format, DetectError> {
+    if file.size == 0 {
+        return Err(DetectError::Empty(file.name.clone()));
+    }
     let probe = file.probe();
     let mut scored: Vec<(u8, &'static dyn Format)> = registry
         .iter()
@@ -205,9 +223,12 @@ pub fn detect(registry: &Registry, file: &ProbedFile) -> Result<&'static dyn For
         .collect();
     scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     match scored.as_slice() {
-        [] => Err(DetectError::Unknown {
-            file: file.name.clone(),
-            root: file.root_name(),
+        [] => Err(match &file.probe_error {
+            Some(error) => DetectError::Xml(error.clone()),
+            None => DetectError::Unknown {
+                file: file.name.clone(),
+                root: file.root_name(),
+            },
         }),
         [(best, format), rest @ ..] => {
             let ties: Vec<String> = rest

@@ -66,8 +66,18 @@ fn decode_without_bom(bytes: &[u8], encoding: &'static Encoding) -> String {
 }
 
 /// Decodes a file's bytes to UTF-8 text, following BOM then declaration, and checking that
-/// the bytes agree with the label.
+/// the bytes agree with the label and that the text was not encoded twice.
 pub fn decode(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
+    let mut decoded = decode_by_label(bytes, file, kind);
+    if let Some(sign) = double_encoding_sign(&decoded.text) {
+        decoded
+            .diagnostics
+            .push(double_encoding_warning(file, &sign));
+    }
+    decoded
+}
+
+fn decode_by_label(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
     if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
         let body = &bytes[bom_length..];
         if encoding == UTF_8 && std::str::from_utf8(body).is_err() {
@@ -159,6 +169,37 @@ pub fn decode(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
     }
 }
 
+/// Code of the remark on text encoded twice (`Ã©` for `é`): not an anomaly of the catalogue.
+pub const DOUBLE_ENCODAGE: &str = "DOUBLE_ENCODAGE";
+
+/// The first sign of text encoded twice: UTF-8 bytes read as Latin-1 and encoded again, which
+/// turns `é` into `Ã©`. Returns the suspicious pair.
+pub fn double_encoding_sign(text: &str) -> Option<String> {
+    let mut characters = text.chars().peekable();
+    while let Some(character) = characters.next() {
+        if matches!(character, 'Ã' | 'Â')
+            && let Some(next) = characters.peek()
+            && ('\u{80}'..='\u{BF}').contains(next)
+        {
+            return Some(format!("{character}{next}"));
+        }
+    }
+    None
+}
+
+fn double_encoding_warning(file: &str, sign: &str) -> Diagnostic {
+    Diagnostic::new(
+        DOUBLE_ENCODAGE,
+        Severity::Warning,
+        format!(
+            "« {file} » contient « {sign} » : le texte semble avoir été encodé deux fois (par \
+             exemple « Ã© » au lieu de « é ») ; les noms sont lus tels quels."
+        ),
+    )
+    .with_fix("Réexportez le fichier depuis l'application d'origine ; ne l'enregistrez pas à nouveau dans un tableur ou un éditeur.")
+    .in_file(file)
+}
+
 /// Encodes text in ISO-8859-15; characters Latin-9 cannot hold become `&#N;` references.
 pub fn encode_latin9(text: &str) -> Vec<u8> {
     let (bytes, _, _) = ISO_8859_15.encode(text);
@@ -209,6 +250,15 @@ mod tests {
         assert!(decoded.diagnostics.is_empty());
         let with_bom = decode("\u{feff}NOM\r\n".as_bytes(), "e.csv", TextKind::Csv);
         assert_eq!(with_bom.text, "NOM\r\n");
+    }
+
+    #[test]
+    fn text_encoded_twice_is_reported() {
+        let decoded = decode("<A>LÃ©a</A>".as_bytes(), "a.xml", TextKind::Xml);
+        assert_eq!(decoded.diagnostics.len(), 1);
+        assert_eq!(decoded.diagnostics[0].code, DOUBLE_ENCODAGE);
+        assert!(decoded.diagnostics[0].message.contains("Ã©"));
+        assert!(double_encoding_sign("Ça, Élise, Ãlvaro").is_none());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Helpers for passerelle's integration tests: running the CLI and locating fixtures.
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root.
