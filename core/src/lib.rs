@@ -10,6 +10,8 @@
 //! The flow is: file(s) → container (zip?) → encoding → detection → reader → [`Dataset`]
 //! → merge → checks or writer. A plugin only knows its own format and this crate.
 
+pub mod correspondences;
+pub mod csv;
 pub mod dates;
 pub mod demo;
 pub mod detect;
