@@ -24,25 +24,25 @@ use crate::passerelle;
 
 fn format(id: &str) -> &'static dyn Format {
     passerelle_builtin::registry()
-        .unwrap()
+        .expect("registre")
         .get(id)
         .unwrap_or_else(|| panic!("format {id} absent"))
 }
 
 fn read_path(path: &Path) -> ReadFile {
-    let registry = passerelle_builtin::registry().unwrap();
-    let loaded = load_paths(&[path.to_path_buf()], &Limits::default()).unwrap();
-    read_input(&registry, &loaded.files[0], None, &ReadOptions::default()).unwrap()
+    let registry = passerelle_builtin::registry().expect("registre");
+    let loaded = load_paths(&[path.to_path_buf()], &Limits::default()).expect("fixture lisible");
+    read_input(&registry, &loaded.files[0], None, &ReadOptions::default()).expect("fichier lu")
 }
 
 fn read_bytes(name: &str, bytes: Vec<u8>) -> ReadFile {
-    let registry = passerelle_builtin::registry().unwrap();
+    let registry = passerelle_builtin::registry().expect("registre");
     let input = InputFile {
         name: name.to_string(),
         disk_path: PathBuf::from(name),
         bytes,
     };
-    read_input(&registry, &input, None, &ReadOptions::default()).unwrap()
+    read_input(&registry, &input, None, &ReadOptions::default()).expect("fichier lu")
 }
 
 fn write_one(id: &str, dataset: &Dataset) -> (String, Vec<u8>) {
@@ -50,14 +50,14 @@ fn write_one(id: &str, dataset: &Dataset) -> (String, Vec<u8>) {
         timestamp: Some(demo_timestamp(dataset)),
         ..WriteOptions::default()
     };
-    let mut outputs = format(id).write(dataset, &options).unwrap();
+    let mut outputs = format(id).write(dataset, &options).expect("écriture");
     assert_eq!(outputs.len(), 1);
     let output = outputs.remove(0);
     (output.name, output.bytes)
 }
 
 fn date(text: &str) -> NaiveDate {
-    passerelle_core::dates::parse_iso(text).unwrap()
+    passerelle_core::dates::parse_iso(text).expect("date ISO")
 }
 
 fn time(text: &str) -> Option<TimeOfDay> {

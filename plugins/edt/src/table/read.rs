@@ -37,14 +37,17 @@ impl<'r> Fields<'r> {
     fn of(row: &'r Row) -> Self {
         let mut known = BTreeMap::new();
         let mut others = Vec::new();
-        for cell in &row.cells {
+        // A blank cell says nothing, in XML (`<X/>`) as in CSV.
+        for cell in row
+            .cells
+            .iter()
+            .filter(|cell| cell.text.is_some() || !cell.children.is_empty())
+        {
             let column = Column::of(&cell.name).filter(|column| !known.contains_key(column));
             match (column, cell.text.as_deref(), cell.children.is_empty()) {
                 (Some(column), Some(value), true) => {
                     known.insert(column, value);
                 }
-                // An empty known cell says nothing.
-                (Some(_), None, true) => {}
                 _ => others.push(cell),
             }
         }
