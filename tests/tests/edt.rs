@@ -660,14 +660,35 @@ fn the_independent_sample_exp_eleve_reads() {
     assert_eq!(students.len(), 200);
     assert!(memberships.iter().all(|m| m.origin == EDT_ORIGIN
         && m.student.birth_date.is_some()
-        && m.extra.get(DIVISION_EXTRA).is_some()));
+        && division_of(m).is_some()));
     let first = &memberships[0];
     assert_eq!(first.student.family_name.as_deref(), Some("LÉVÊQUE"));
     assert_eq!(first.group, "3LV2ESP");
-    assert_eq!(
-        first.extra.get(DIVISION_EXTRA).unwrap().text.as_deref(),
-        Some("3 B")
-    );
+    assert_eq!(division_of(first), Some("3 B"));
+}
+
+/// `passerelle convert ARGS… --to json -o -`: the merged dataset and what was printed on
+/// standard error.
+fn convert_to_json(args: &[&str]) -> (Dataset, String) {
+    let mut all = vec!["convert"];
+    all.extend(args);
+    all.extend(["--to", "json", "-o", "-"]);
+    let run = passerelle(&all);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dataset = from_json(&run.stdout, "stdout").expect("JSON de passerelle");
+    (dataset, run.stderr)
+}
+
+fn path_text(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The division an EDT membership carries.
+fn division_of(membership: &Membership) -> Option<&str> {
+    membership
+        .extra
+        .get(DIVISION_EXTRA)
+        .and_then(|node| node.text.as_deref())
 }
 
 fn groups_by_student(dataset: &Dataset, origin: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -696,19 +717,9 @@ fn demo_exp_eleve_links_every_present_student_to_its_groups() {
     let json = demo.join("passerelle_0999999Z_2026.json");
     assert!(exp.is_file() && json.is_file());
     // The JSON holds the demo's SIECLE students (the SIECLE writers are another plugin).
-    let run = passerelle(&[
-        "convert",
-        exp.to_str().unwrap(),
-        json.to_str().unwrap(),
-        "--to",
-        "json",
-        "-o",
-        "-",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!run.stderr.contains("ELEVE_NON_RELIE"), "{}", run.stderr);
-    assert!(!run.stderr.contains("CORRESPONDANCE"), "{}", run.stderr);
-    let merged = from_json(&run.stdout, "stdout").unwrap();
+    let (merged, stderr) = convert_to_json(&[&path_text(&exp), &path_text(&json)]);
+    assert!(!stderr.contains("ELEVE_NON_RELIE"), "{stderr}");
+    assert!(!stderr.contains("CORRESPONDANCE"), "{stderr}");
     let linked = groups_by_student(&merged, EDT_ORIGIN);
     let expected = groups_by_student(&merged, "demo");
     let present: BTreeSet<&String> = merged.present_students().map(|s| &s.eleve_id).collect();
@@ -717,13 +728,7 @@ fn demo_exp_eleve_links_every_present_student_to_its_groups() {
     // The division of each row is the student's SIECLE division.
     for membership in merged.memberships.iter().filter(|m| m.origin == EDT_ORIGIN) {
         let student = &merged.students[membership.student.eleve_id.as_deref().unwrap()];
-        let division = membership
-            .extra
-            .get(DIVISION_EXTRA)
-            .unwrap()
-            .text
-            .as_deref();
-        assert_eq!(division, student.division.as_deref());
+        assert_eq!(division_of(membership), student.division.as_deref());
     }
 }
 
@@ -747,13 +752,9 @@ fn demo_exp_eleve_with_the_siecle_exports_when_their_writer_exists() {
         .map(|path| path.display().to_string())
         .collect();
     inputs.sort();
-    let mut args: Vec<&str> = vec!["convert"];
-    args.extend(inputs.iter().map(String::as_str));
-    args.extend(["--to", "json", "-o", "-"]);
-    let run = passerelle(&args);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(!run.stderr.contains("ELEVE_NON_RELIE"), "{}", run.stderr);
-    let merged = from_json(&run.stdout, "stdout").unwrap();
+    let args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let (merged, stderr) = convert_to_json(&args);
+    assert!(!stderr.contains("ELEVE_NON_RELIE"), "{stderr}");
     let linked = groups_by_student(&merged, EDT_ORIGIN);
     let demo_dataset = generate(&DemoParams::default());
     assert_eq!(linked, groups_by_student(&demo_dataset, "demo"));
@@ -761,19 +762,10 @@ fn demo_exp_eleve_with_the_siecle_exports_when_their_writer_exists() {
 
 #[test]
 fn edt_rows_are_linked_by_ine_then_identity_and_the_rest_is_reported() {
-    let run = passerelle(&[
-        "convert",
-        fixture("edt-table/liens_EXP_ELEVE.csv").to_str().unwrap(),
-        fixture("edt-table/liens_eleves_siecle.json")
-            .to_str()
-            .unwrap(),
-        "--to",
-        "json",
-        "-o",
-        "-",
+    let (merged, stderr) = convert_to_json(&[
+        &path_text(&fixture("edt-table/liens_EXP_ELEVE.csv")),
+        &path_text(&fixture("edt-table/liens_eleves_siecle.json")),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let merged = from_json(&run.stdout, "stdout").unwrap();
     let linked: Vec<(Option<&str>, &str)> = merged
         .memberships
         .iter()
@@ -788,12 +780,11 @@ fn edt_rows_are_linked_by_ine_then_identity_and_the_rest_is_reported() {
             (None, "4ESP2"),              // unknown
         ]
     );
-    let unlinked: Vec<&str> = run
-        .stderr
+    let unlinked: Vec<&str> = stderr
         .lines()
         .filter(|line| line.contains("[ELEVE_NON_RELIE]"))
         .collect();
-    assert_eq!(unlinked.len(), 2, "{}", run.stderr);
+    assert_eq!(unlinked.len(), 2, "{stderr}");
     assert!(
         unlinked[0].contains("liens_EXP_ELEVE.csv:4") && unlinked[0].contains("1003, 1004"),
         "{}",
@@ -808,21 +799,12 @@ fn edt_rows_are_linked_by_ine_then_identity_and_the_rest_is_reported() {
 
 #[test]
 fn correspondences_map_edt_names_to_sts_codes() {
-    let run = passerelle(&[
-        "convert",
-        fixture("edt-table/EXP_ELEVE_3e.csv").to_str().unwrap(),
-        fixture("edt-sts/emp_sts_0999999Z_2024.xml")
-            .to_str()
-            .unwrap(),
+    let (merged, stderr) = convert_to_json(&[
+        &path_text(&fixture("edt-table/EXP_ELEVE_3e.csv")),
+        &path_text(&fixture("edt-sts/emp_sts_0999999Z_2024.xml")),
         "--correspondances",
-        fixture("edt-table/correspondances.csv").to_str().unwrap(),
-        "--to",
-        "json",
-        "-o",
-        "-",
+        &path_text(&fixture("edt-table/correspondances.csv")),
     ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let merged = from_json(&run.stdout, "stdout").unwrap();
     let mapped: Vec<(&str, &str, &str)> = merged
         .memberships
         .iter()
@@ -830,12 +812,7 @@ fn correspondences_map_edt_names_to_sts_codes() {
             (
                 m.student.first_name.as_deref().unwrap(),
                 m.group.as_str(),
-                m.extra
-                    .get(DIVISION_EXTRA)
-                    .unwrap()
-                    .text
-                    .as_deref()
-                    .unwrap(),
+                division_of(m).unwrap(),
             )
         })
         .collect();
@@ -848,12 +825,11 @@ fn correspondences_map_edt_names_to_sts_codes() {
             ("Paul", "THEATRE", "61"), // unmatched: kept, and listed
         ]
     );
-    let missing: Vec<&str> = run
-        .stderr
+    let missing: Vec<&str> = stderr
         .lines()
         .filter(|line| line.contains("[CORRESPONDANCE_MANQUANTE]"))
         .collect();
-    assert_eq!(missing.len(), 1, "{}", run.stderr);
+    assert_eq!(missing.len(), 1, "{stderr}");
     assert!(
         missing[0].contains("« THEATRE »") && missing[0].contains("EXP_ELEVE_3e.csv:3"),
         "{}",
