@@ -9,7 +9,7 @@ use passerelle_core::format::{
 };
 use passerelle_core::model::Dataset;
 
-pub use read::ELEMENT_IGNORE;
+pub use read::{ELEMENT_IGNORE, ELEMENT_MAL_PLACE};
 
 /// Format id.
 pub const FORMAT_ID: &str = "edt-sts";
@@ -232,7 +232,7 @@ mod tests {
             <DONNEES><HORAIRES><NOTE>n</NOTE></HORAIRES><STRUCTURE><DIVISIONS/><GROUPES/><AUTRES/></STRUCTURE></DONNEES>\n\
             <FIN>f</FIN>\n</EDT_STS>";
         let output = read_text(text).unwrap();
-        assert_eq!(codes(&output), [VALEUR_INVALIDE, ELEMENT_IGNORE]);
+        assert_eq!(codes(&output), [VALEUR_INVALIDE, ELEMENT_MAL_PLACE]);
         let dataset = &output.dataset;
         assert_eq!(dataset.establishment.uaj, "0999999Z");
         assert!(dataset.timetable.alternances.contains_key("H"));

@@ -18,6 +18,9 @@ use crate::common::{day_number, invalid_value, refused, value_remark};
 /// Code of the remark for an element met where `emp_sts` has no place for it.
 pub const ELEMENT_IGNORE: &str = "ELEMENT_IGNORE";
 
+/// Code of the remark for a known block met at the wrong place, read anyway.
+pub const ELEMENT_MAL_PLACE: &str = "ELEMENT_MAL_PLACE";
+
 struct Reader<'a> {
     stream: XmlStream<'a>,
     file: &'a str,
@@ -135,15 +138,28 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn duplicate(&mut self, node: &Node, what: &str, code: &str) {
+    /// The record's key (a required attribute), or `None` when an earlier record has it: the
+    /// first is kept and the duplicate reported.
+    fn new_key(
+        &mut self,
+        node: &Node,
+        attribute: &str,
+        what: &str,
+        taken: fn(&Dataset, &str) -> bool,
+    ) -> Result<Option<String>, FormatError> {
+        let key = self.required_attr(node, attribute)?;
+        if !taken(&self.dataset, &key) {
+            return Ok(Some(key));
+        }
         self.diagnostics.push(
             Diagnostic::new(
                 passerelle_core::diagnostics::codes::VALEUR_INVALIDE,
                 Severity::Warning,
-                format!("{what} « {code} » apparaît deux fois : la seconde est ignorée."),
+                format!("{what} « {key} » apparaît deux fois : la seconde est ignorée."),
             )
             .at(&self.source(node.line)),
         );
+        Ok(None)
     }
 
     fn document(&mut self) -> Result<(), FormatError> {
@@ -175,7 +191,7 @@ impl<'a> Reader<'a> {
                     // One generator writes them under the root (STS.md §3.2): read them anyway.
                     self.diagnostics.push(
                         Diagnostic::new(
-                            ELEMENT_IGNORE,
+                            ELEMENT_MAL_PLACE,
                             Severity::Warning,
                             "<ALTERNANCES> est placé sous <EDT_STS> au lieu de <DONNEES> : il \
                              est lu, et sera réécrit à sa place.",
@@ -340,7 +356,12 @@ impl<'a> Reader<'a> {
     }
 
     fn alternance(&mut self, node: Node) -> Result<(), FormatError> {
-        let code = self.required_attr(&node, "CODE")?;
+        let Some(code) = self.new_key(&node, "CODE", "L'alternance", |dataset, code| {
+            dataset.timetable.alternances.contains_key(code)
+        })?
+        else {
+            return Ok(());
+        };
         let mut weeks = Vec::new();
         let mut sundays = Vec::new();
         for list in node.children_named("SEMAINES") {
@@ -383,10 +404,6 @@ impl<'a> Reader<'a> {
                 .at(&self.source(first_line)),
             );
         }
-        if self.dataset.timetable.alternances.contains_key(&code) {
-            self.duplicate(&node, "L'alternance", &code);
-            return Ok(());
-        }
         let alternance = Alternance {
             code: code.clone(),
             short_label: node.child_value("LIBELLE_COURT"),
@@ -427,11 +444,12 @@ impl<'a> Reader<'a> {
     }
 
     fn room(&mut self, node: Node) -> Result<(), FormatError> {
-        let code = self.required_attr(&node, "CODE")?;
-        if self.dataset.timetable.rooms.contains_key(&code) {
-            self.duplicate(&node, "La salle", &code);
+        let Some(code) = self.new_key(&node, "CODE", "La salle", |dataset, code| {
+            dataset.timetable.rooms.contains_key(code)
+        })?
+        else {
             return Ok(());
-        }
+        };
         let room = Room {
             code: code.clone(),
             room_group: node.child_value("GROUPE_SALLE"),
@@ -459,7 +477,12 @@ impl<'a> Reader<'a> {
     }
 
     fn staff_member(&mut self, node: Node) -> Result<(), FormatError> {
-        let id = self.required_attr(&node, "ID")?;
+        let Some(id) = self.new_key(&node, "ID", "L'individu", |dataset, id| {
+            dataset.staff.contains_key(id)
+        })?
+        else {
+            return Ok(());
+        };
         let allowances = self
             .list_items(&node, "INDEMNITES", "INDEMNITE")
             .into_iter()
@@ -478,10 +501,6 @@ impl<'a> Reader<'a> {
                 extra: item.extras_except(&["CODE_ARE", "HEURES"]),
             })
             .collect();
-        if self.dataset.staff.contains_key(&id) {
-            self.duplicate(&node, "L'individu", &id);
-            return Ok(());
-        }
         let member = StaffMember {
             id: id.clone(),
             allowances,
@@ -495,11 +514,12 @@ impl<'a> Reader<'a> {
     }
 
     fn division(&mut self, node: Node) -> Result<(), FormatError> {
-        let code = self.required_attr(&node, "CODE")?;
-        if self.dataset.divisions.contains_key(&code) {
-            self.duplicate(&node, "La division", &code);
+        let Some(code) = self.new_key(&node, "CODE", "La division", |dataset, code| {
+            dataset.divisions.contains_key(code)
+        })?
+        else {
             return Ok(());
-        }
+        };
         self.services(&node, StructureKind::Division, &code)?;
         let division = Division {
             code: code.clone(),
@@ -512,11 +532,12 @@ impl<'a> Reader<'a> {
     }
 
     fn group(&mut self, node: Node) -> Result<(), FormatError> {
-        let code = self.required_attr(&node, "CODE")?;
-        if self.dataset.groups.contains_key(&code) {
-            self.duplicate(&node, "Le groupe", &code);
+        let Some(code) = self.new_key(&node, "CODE", "Le groupe", |dataset, code| {
+            dataset.groups.contains_key(code)
+        })?
+        else {
             return Ok(());
-        }
+        };
         let count = "un effectif est un nombre entier";
         let planned = self.parsed(&node, "EFFECTIF_PREVU", number, count);
         let max_timetable = self.parsed(&node, "EFFECTIF_MAX_EDT", number, count);
