@@ -762,39 +762,55 @@ fn demo_exp_eleve_with_the_siecle_exports_when_their_writer_exists() {
 
 #[test]
 fn edt_rows_are_linked_by_ine_then_identity_and_the_rest_is_reported() {
-    let (merged, stderr) = convert_to_json(&[
-        &path_text(&fixture("edt-table/liens_EXP_ELEVE.csv")),
-        &path_text(&fixture("edt-table/liens_eleves_siecle.json")),
-    ]);
-    let linked: Vec<(Option<&str>, &str)> = merged
-        .memberships
-        .iter()
-        .map(|m| (m.student.eleve_id.as_deref(), m.group.as_str()))
-        .collect();
-    assert_eq!(
-        linked,
-        [
-            (Some("1001"), "4ESP2"),      // by INE
-            (Some("1002"), "AGL1_4B_4C"), // CŒURDEROY Noé = Cœurderoy NOE, same birth date
-            (None, "4ESP2"),              // two MARTIN Léa born the same day
-            (None, "4ESP2"),              // unknown
-        ]
-    );
-    let unlinked: Vec<&str> = stderr
-        .lines()
-        .filter(|line| line.contains("[ELEVE_NON_RELIE]"))
-        .collect();
-    assert_eq!(unlinked.len(), 2, "{stderr}");
-    assert!(
-        unlinked[0].contains("liens_EXP_ELEVE.csv:4") && unlinked[0].contains("1003, 1004"),
-        "{}",
-        unlinked[0]
-    );
-    assert!(
-        unlinked[1].contains("liens_EXP_ELEVE.csv:5") && unlinked[1].contains("INCONNU Paul"),
-        "{}",
-        unlinked[1]
-    );
+    // Inputs are read in name order: the list comes first here, after the students there.
+    let folder = tempfile::tempdir().unwrap();
+    let list_last = folder.path().join("z_EXP_ELEVE.csv");
+    let students_first = folder.path().join("a_eleves.json");
+    std::fs::copy(fixture("edt-table/liens_EXP_ELEVE.csv"), &list_last).unwrap();
+    std::fs::copy(
+        fixture("edt-table/liens_eleves_siecle.json"),
+        &students_first,
+    )
+    .unwrap();
+    for (list, students) in [
+        (
+            fixture("edt-table/liens_EXP_ELEVE.csv"),
+            fixture("edt-table/liens_eleves_siecle.json"),
+        ),
+        (list_last, students_first),
+    ] {
+        let (merged, stderr) = convert_to_json(&[&path_text(&list), &path_text(&students)]);
+        let linked: Vec<(Option<&str>, &str)> = merged
+            .memberships
+            .iter()
+            .map(|m| (m.student.eleve_id.as_deref(), m.group.as_str()))
+            .collect();
+        assert_eq!(
+            linked,
+            [
+                (Some("1001"), "4ESP2"),      // by INE
+                (Some("1002"), "AGL1_4B_4C"), // CŒURDEROY Noé = Cœurderoy NOE, same birth date
+                (None, "4ESP2"),              // two MARTIN Léa born the same day
+                (None, "4ESP2"),              // unknown
+            ]
+        );
+        let unlinked: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.contains("[ELEVE_NON_RELIE]"))
+            .collect();
+        assert_eq!(unlinked.len(), 2, "{stderr}");
+        let name = list.file_name().unwrap().to_str().unwrap();
+        assert!(
+            unlinked[0].contains(&format!("{name}:4")) && unlinked[0].contains("1003, 1004"),
+            "{}",
+            unlinked[0]
+        );
+        assert!(
+            unlinked[1].contains(&format!("{name}:5")) && unlinked[1].contains("INCONNU Paul"),
+            "{}",
+            unlinked[1]
+        );
+    }
 }
 
 #[test]
