@@ -665,6 +665,21 @@ fn the_independent_sample_exp_eleve_reads() {
     assert_eq!(first.student.family_name.as_deref(), Some("LÉVÊQUE"));
     assert_eq!(first.group, "3LV2ESP");
     assert_eq!(division_of(first), Some("3 B"));
+    // Written back as EDT writes it, the list reads the same.
+    let (_, bytes) = write_one("edt-table", &file.dataset);
+    let reread = read_bytes("EXP_ELEVE.xml", bytes);
+    assert_eq!(reread.dataset.memberships, file.dataset.memberships);
+    // With the sample's emp_sts, every EDT name is an STS code but one group.
+    let (_, stderr) = convert_to_json(&[
+        &path_text(&sample.join("EXP_ELEVE.xml")),
+        &path_text(&sample.join("emp_sts_0999990A_2025.xml")),
+    ]);
+    let missing: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("CORRESPONDANCE"))
+        .collect();
+    assert_eq!(missing.len(), 1, "{stderr}");
+    assert!(missing[0].contains("« 6CHAM »"), "{}", missing[0]);
 }
 
 /// `passerelle convert ARGS… --to json -o -`: the merged dataset and what was printed on
