@@ -234,17 +234,29 @@ fn merge_map<T: Merge>(
     }
 }
 
-fn merge_keyed<T: Merge, K: PartialEq>(
+fn merge_keyed<T: Merge, K: Ord>(
     mine: &mut Vec<T>,
     theirs: Vec<T>,
     key: impl Fn(&T) -> K,
     found: &mut Vec<Diagnostic>,
 ) {
+    // An index of the first entity per key: a linear search per entity made merging two
+    // lists of thousands of memberships take seconds.
+    let mut index: std::collections::BTreeMap<K, usize> = std::collections::BTreeMap::new();
+    for (position, existing) in mine.iter().enumerate() {
+        index.entry(key(existing)).or_insert(position);
+    }
     for value in theirs {
         let wanted = key(&value);
-        match mine.iter_mut().find(|existing| key(existing) == wanted) {
+        match index
+            .get(&wanted)
+            .and_then(|position| mine.get_mut(*position))
+        {
             Some(existing) => merge_entity(existing, value, found),
-            None => mine.push(value),
+            None => {
+                index.insert(wanted, mine.len());
+                mine.push(value);
+            }
         }
     }
 }
