@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::Args;
+use passerelle_core::correspondences;
 use passerelle_core::format::{ReadOptions, WriteOptions};
 use passerelle_core::merge::merge_all;
+use passerelle_core::students::link_memberships;
 
 use crate::common::{
     InputArgs, Io, parse_french_date, parse_timestamp, print_diagnostics, read_strict, registry,
@@ -41,6 +43,11 @@ pub struct ConvertArgs {
     /// Horodatage écrit dans le fichier produit (AAAA-MM-JJThh:mm:ss), pour une sortie reproductible.
     #[arg(long, value_name = "HORODATAGE", value_parser = parse_timestamp)]
     horodatage: Option<NaiveDateTime>,
+    /// Fichier CSV des correspondances entre noms EDT et codes STS (type;nom_edt;code_sts),
+    /// appliqué après la fusion ; sans lui, les noms EDT sont cherchés parmi les codes puis
+    /// les libellés STS.
+    #[arg(long = "correspondances", value_name = "FICHIER")]
+    correspondences: Option<PathBuf>,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -60,6 +67,11 @@ pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
             args.to
         ));
     }
+    let table = args
+        .correspondences
+        .as_deref()
+        .map(correspondences::load)
+        .transpose()?;
     let files = read_strict(
         &registry,
         &args.inputs,
@@ -72,6 +84,8 @@ pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
     }
     let (mut dataset, conflicts) = merge_all(files.into_iter().map(|file| file.dataset))?;
     print_diagnostics(io, &conflicts)?;
+    print_diagnostics(io, &correspondences::apply(&mut dataset, table.as_ref()))?;
+    print_diagnostics(io, &link_memberships(&mut dataset))?;
     if let Some(date) = args.date {
         dataset.reference_date = Some(date);
     }

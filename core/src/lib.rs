@@ -13,6 +13,8 @@
 //! → merge → checks or writer. A plugin only knows its own format and this crate.
 
 pub mod checks;
+pub mod correspondences;
+pub mod csv;
 pub mod dates;
 pub mod demo;
 pub mod detect;

@@ -234,17 +234,29 @@ fn merge_map<T: Merge>(
     }
 }
 
-fn merge_keyed<T: Merge, K: PartialEq>(
+fn merge_keyed<T: Merge, K: Ord>(
     mine: &mut Vec<T>,
     theirs: Vec<T>,
     key: impl Fn(&T) -> K,
     found: &mut Vec<Diagnostic>,
 ) {
+    // An index of the first entity per key: a linear search per entity made merging two
+    // lists of thousands of memberships take seconds.
+    let mut index: std::collections::BTreeMap<K, usize> = std::collections::BTreeMap::new();
+    for (position, existing) in mine.iter().enumerate() {
+        index.entry(key(existing)).or_insert(position);
+    }
     for value in theirs {
         let wanted = key(&value);
-        match mine.iter_mut().find(|existing| key(existing) == wanted) {
+        match index
+            .get(&wanted)
+            .and_then(|position| mine.get_mut(*position))
+        {
             Some(existing) => merge_entity(existing, value, found),
-            None => mine.push(value),
+            None => {
+                index.insert(wanted, mine.len());
+                mine.push(value);
+            }
         }
     }
 }
@@ -389,10 +401,17 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
         &mut mine.memberships,
         memberships,
         |membership| {
-            (
-                membership.student.identifier().map(str::to_string),
-                membership.group.clone(),
-            )
+            let student = &membership.student;
+            let identifier = student.identifier().map(str::to_string);
+            // Rows named by identity only (EDT lists without INE) are told apart by it.
+            let identity = identifier.is_none().then(|| {
+                (
+                    student.family_name.clone(),
+                    student.first_name.clone(),
+                    student.birth_date,
+                )
+            });
+            (identifier, identity, membership.group.clone())
         },
         &mut found,
     );
@@ -479,6 +498,36 @@ mod tests {
         );
         assert!(conflicts[0].message.contains("b.xml (ligne 40)"));
         assert_eq!(conflicts[0].line, Some(40));
+    }
+
+    #[test]
+    fn memberships_without_identifier_are_told_apart_by_identity() {
+        let by_name = |family: &str| Membership {
+            student: crate::model::StudentRef {
+                family_name: Some(family.into()),
+                first_name: Some("Léa".into()),
+                ..crate::model::StudentRef::default()
+            },
+            group: "4ESP2".into(),
+            origin: "edt-table".into(),
+            ..Membership::default()
+        };
+        let mut a = fragment("a.json", "0999999Z", 2025);
+        a.memberships.push(Membership {
+            student: crate::model::StudentRef::by_eleve_id("1001"),
+            group: "4ESP2".into(),
+            origin: "siecle-eleves".into(),
+            ..Membership::default()
+        });
+        let mut b = fragment("b.csv", "0999999Z", 2025);
+        b.memberships = vec![by_name("MARTIN"), by_name("DURAND"), by_name("MARTIN")];
+        assert!(merge(&mut a, b).unwrap().is_empty());
+        let families: Vec<Option<&str>> = a
+            .memberships
+            .iter()
+            .map(|m| m.student.family_name.as_deref())
+            .collect();
+        assert_eq!(families, [None, Some("MARTIN"), Some("DURAND")]);
     }
 
     #[test]

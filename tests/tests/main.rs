@@ -1,6 +1,7 @@
 //! passerelle's integration tests (one binary, one module per area).
 
 mod cli;
+mod edt;
 mod foundation;
 mod sts_emp;
 
