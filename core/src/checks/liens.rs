@@ -1192,3 +1192,664 @@ impl Findings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Division, DivisionAttachment, FileInfo, MefAttachment, Service, StructureKind,
+        StructureRef, YearBounds,
+    };
+
+    const MEF: &str = "10310019110";
+
+    fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    fn file(name: &str, format: &str) -> Dataset {
+        let mut dataset = Dataset::new("0999999Z", Some(2025));
+        dataset.files.push(FileInfo {
+            fichier: name.into(),
+            format: format.into(),
+            uaj: Some("0999999Z".into()),
+            annee: Some(2025),
+            ..FileInfo::default()
+        });
+        dataset
+    }
+
+    fn student(id: &str, family: &str, first: &str, division: &str) -> Student {
+        Student {
+            eleve_id: id.into(),
+            ine: Some(format!("{id}0000000A")),
+            family_name: Some(family.into()),
+            first_name: Some(first.into()),
+            birth_date: Some(date(2012, 3, 15)),
+            mef: Some(MEF.into()),
+            division: Some(division.into()),
+            source: Source::new("ElevesSansAdresses.xml", Some(10)),
+            ..Student::default()
+        }
+    }
+
+    fn group(code: &str, divisions: &[&str], mefs: &[&str]) -> Group {
+        Group {
+            code: code.into(),
+            divisions: divisions
+                .iter()
+                .map(|code| DivisionAttachment {
+                    code: (*code).into(),
+                    ..DivisionAttachment::default()
+                })
+                .collect(),
+            mefs: mefs
+                .iter()
+                .map(|code| MefAttachment {
+                    code: (*code).into(),
+                    ..MefAttachment::default()
+                })
+                .collect(),
+            ..Group::default()
+        }
+    }
+
+    fn service(code: &str) -> Service {
+        Service {
+            structure: StructureRef {
+                kind: StructureKind::Groupe,
+                code: code.into(),
+            },
+            subject: "030602".into(),
+            ..Service::default()
+        }
+    }
+
+    /// The files of one establishment; clean as built: one student, one group, one link.
+    struct World {
+        students: Option<Dataset>,
+        structures: Option<Dataset>,
+        sts: Option<Dataset>,
+        communs: Option<Dataset>,
+        liens: Dataset,
+    }
+
+    fn link(student: StudentRef, group: &str, start: Option<NaiveDate>) -> Membership {
+        Membership {
+            student,
+            group: group.into(),
+            start,
+            origin: ORIGIN.into(),
+            source: Source::new("liens.zip!liens.xml", Some(20)),
+            ..Membership::default()
+        }
+    }
+
+    fn sent(id: &str, family: &str, first: &str) -> StudentRef {
+        StudentRef {
+            eleve_id: Some(id.into()),
+            family_name: Some(family.into()),
+            first_name: Some(first.into()),
+            birth_date: Some(date(2012, 3, 15)),
+            ..StudentRef::default()
+        }
+    }
+
+    impl World {
+        fn new() -> Self {
+            let mut students = file("ElevesSansAdresses.xml", "siecle-eleves");
+            students.reference_date = Some(date(2025, 10, 14));
+            students
+                .students
+                .insert("1001".into(), student("1001", "EXEMPLE", "Camille", "3 A"));
+            students.memberships.push(Membership {
+                student: StudentRef::by_eleve_id("1001"),
+                group: "3ESP2".into(),
+                origin: "siecle-eleves".into(),
+                ..Membership::default()
+            });
+            let mut structures = file("Structures.xml", "siecle-structures");
+            for code in ["3 A", "3 B"] {
+                structures.divisions.insert(
+                    code.into(),
+                    Division {
+                        code: code.into(),
+                        mefs: vec![MefAttachment {
+                            code: MEF.into(),
+                            ..MefAttachment::default()
+                        }],
+                        ..Division::default()
+                    },
+                );
+            }
+            structures
+                .groups
+                .insert("3ESP2".into(), group("3ESP2", &["3 A"], &[MEF]));
+            let mut sts = file("sts_emp_0999999Z_2025.xml", "sts-emp");
+            sts.groups = structures.groups.clone();
+            sts.divisions = structures.divisions.clone();
+            sts.services.push(service("3ESP2"));
+            let mut communs = file("Communs.xml", "siecle-communs");
+            communs.school_year.bounds = YearBounds {
+                start: Some(date(2025, 9, 1)),
+                end: Some(date(2026, 7, 4)),
+                ..YearBounds::default()
+            };
+            let mut liens = file("liens.zip!liens.xml", ORIGIN);
+            liens.memberships.push(link(
+                sent("1001", "EXEMPLE", "Camille"),
+                "3ESP2",
+                Some(date(2025, 9, 1)),
+            ));
+            World {
+                students: Some(students),
+                structures: Some(structures),
+                sts: Some(sts),
+                communs: Some(communs),
+                liens,
+            }
+        }
+
+        fn students(&mut self) -> &mut Dataset {
+            self.students.as_mut().unwrap()
+        }
+
+        fn camille(&mut self) -> &mut Student {
+            self.students().students.get_mut("1001").unwrap()
+        }
+
+        fn check(&self) -> Vec<Diagnostic> {
+            fn refs<'a>(
+                dataset: &'a Option<Dataset>,
+                name: &'static str,
+                format: &'static str,
+            ) -> Option<FileRef<'a>> {
+                dataset.as_ref().map(|dataset| FileRef {
+                    name,
+                    format,
+                    dataset,
+                })
+            }
+            let mut files: Vec<FileRef<'_>> = [
+                refs(&self.students, "ElevesSansAdresses.xml", "siecle-eleves"),
+                refs(&self.structures, "Structures.xml", "siecle-structures"),
+                refs(&self.sts, "sts_emp_0999999Z_2025.xml", "sts-emp"),
+                refs(&self.communs, "Communs.xml", "siecle-communs"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            files.push(FileRef {
+                name: "liens.zip!liens.xml",
+                format: ORIGIN,
+                dataset: &self.liens,
+            });
+            let (sources, _) = Sources::select(&files);
+            let reference = Reference::compute(&sources, &files, &ReferenceOptions::default());
+            check_liens(&sources, &reference)
+        }
+    }
+
+    fn codes(found: &[Diagnostic]) -> Vec<&str> {
+        found.iter().map(|found| found.code.as_str()).collect()
+    }
+
+    fn only<'a>(found: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
+        let matching: Vec<&Diagnostic> = found.iter().filter(|found| found.code == code).collect();
+        assert_eq!(matching.len(), 1, "{code} once in {:#?}", found);
+        matching[0]
+    }
+
+    #[test]
+    fn a_clean_establishment_has_no_anomaly() {
+        assert_eq!(World::new().check(), Vec::new());
+    }
+
+    #[test]
+    fn no_liens_file_no_check() {
+        let world = World::new();
+        let reference = Reference::default();
+        assert!(check_liens(&Sources::default(), &reference).is_empty());
+        assert!(
+            !world
+                .check()
+                .iter()
+                .any(|found| found.code == "FICHIER_MANQUANT")
+        );
+    }
+
+    #[test]
+    fn unknown_identifier_without_namesake_is_rejelegroupe_01() {
+        let mut world = World::new();
+        world.liens.memberships[0].student = sent("9999", "INCONNU", "Personne");
+        let found = world.check();
+        let rejected = only(&found, "REJELEGROUPE_01");
+        assert_eq!(rejected.severity, crate::Severity::Error);
+        assert_eq!(rejected.objet.eleve_id.as_deref(), Some("9999"));
+        assert!(
+            rejected.message.contains("INCONNU Personne")
+                && rejected.message.contains("identifiant envoyé = 9999")
+                && rejected.message.contains("« 3ESP2 »"),
+            "{}",
+            rejected.message
+        );
+        assert_eq!(rejected.line, Some(20));
+        // The links of a rejected entry are still checked for GROUPE_A_01.
+        world.liens.memberships[0].group = "3XYZ".into();
+        assert!(codes(&world.check()).contains(&"GROUPE_A_01"));
+        // Camille is then absent from the file.
+        assert!(codes(&world.check()).contains(&"LIENS_INCOMPLET"));
+    }
+
+    #[test]
+    fn unknown_identifier_with_namesake_is_only_an_identity_warning() {
+        let mut world = World::new();
+        world.liens.memberships[0].student = sent("9999", "exemple", "CAMILLE");
+        let found = world.check();
+        assert_eq!(codes(&found), ["ELEVE_IDENTITE"]);
+        assert_eq!(found[0].objet.eleve_id.as_deref(), Some("1001"));
+        assert!(found[0].message.contains("9999"), "{}", found[0].message);
+        // SIECLE's fallback compares PRENOM2 when it is sent.
+        world.liens.memberships[0].student.first_name2 = Some("Autre".into());
+        assert!(codes(&world.check()).contains(&"REJELEGROUPE_01"));
+    }
+
+    #[test]
+    fn two_identifiers_for_one_student_is_rejelegroupe_03() {
+        let mut world = World::new();
+        let mut by_ine = sent("", "EXEMPLE", "Camille");
+        by_ine.eleve_id = None;
+        by_ine.ine = Some("10010000000A".into());
+        let mut second = link(by_ine, "3ESP2", None);
+        second.source.ligne = Some(40);
+        world.liens.memberships.push(second);
+        let found = world.check();
+        let twice = only(&found, "REJELEGROUPE_03");
+        assert_eq!(twice.objet.eleve_id.as_deref(), Some("1001"));
+        assert_eq!(twice.line, Some(40), "the second entry is rejected");
+        assert!(twice.message.contains("ligne 20"), "{}", twice.message);
+        // The same identifier twice is a schema error, not REJELEGROUPE_03.
+        let mut world = World::new();
+        let mut again = world.liens.memberships[0].clone();
+        again.group = "3LAT".into();
+        again.student.first_name = Some("Camille ".into());
+        world.liens.memberships.push(again);
+        assert!(!codes(&world.check()).contains(&"REJELEGROUPE_03"));
+    }
+
+    #[test]
+    fn unknown_group_is_groupe_a_01_with_a_hint() {
+        let mut world = World::new();
+        world.liens.memberships[0].group = "3esp2".into();
+        let found = world.check();
+        let unknown = only(&found, "GROUPE_A_01");
+        assert_eq!(unknown.objet, objet!(eleve_id = "1001", groupe = "3esp2"));
+        assert!(
+            unknown.message.contains("\"3esp2\"")
+                && unknown.message.contains("vouliez-vous dire « 3ESP2 » ?")
+                && unknown.message.contains("EXEMPLE Camille (ELEVE_ID 1001)"),
+            "{}",
+            unknown.message
+        );
+        world.liens.memberships[0].group = "3 A".into();
+        let found = world.check();
+        assert!(
+            only(&found, "GROUPE_A_01")
+                .message
+                .contains("est une division")
+        );
+        // Without Structures.xml, sts_emp stands in.
+        let mut world = World::new();
+        world.structures = None;
+        assert_eq!(world.check(), Vec::new());
+        world.liens.memberships[0].group = "3XYZ".into();
+        assert!(
+            only(&world.check(), "GROUPE_A_01")
+                .message
+                .contains("sts_emp")
+        );
+    }
+
+    #[test]
+    fn a_student_without_mef_gets_groupe_b_01_only() {
+        let mut world = World::new();
+        world.camille().mef = Some("  ".into());
+        world
+            .structures
+            .as_mut()
+            .unwrap()
+            .groups
+            .get_mut("3ESP2")
+            .unwrap()
+            .mefs[0]
+            .code = "AUTRE".into();
+        let found = world.check();
+        assert_eq!(codes(&found), ["GROUPE_B_01"]);
+        assert!(
+            found[0].message.contains("EXEMPLE Camille") && found[0].message.contains("« 3ESP2 »"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn a_group_of_another_mef_is_groupe_b_02() {
+        let mut world = World::new();
+        let groups = &mut world.structures.as_mut().unwrap().groups;
+        groups.get_mut("3ESP2").unwrap().mefs[0].code = "AUTRE".into();
+        let found = world.check();
+        let mef = only(&found, "GROUPE_B_02");
+        assert!(
+            mef.message.contains(&format!("(\"{MEF}\")")) && mef.message.contains("\"3ESP2\""),
+            "{}",
+            mef.message
+        );
+        // Without its own MEFs, the group has those of its divisions.
+        let mut world = World::new();
+        let structures = world.structures.as_mut().unwrap();
+        structures.groups.get_mut("3ESP2").unwrap().mefs.clear();
+        assert_eq!(world.check(), Vec::new());
+        world
+            .structures
+            .as_mut()
+            .unwrap()
+            .divisions
+            .get_mut("3 A")
+            .unwrap()
+            .mefs[0]
+            .code = "AUTRE".into();
+        assert!(codes(&world.check()).contains(&"GROUPE_B_02"));
+        // With neither, the check is skipped.
+        let structures = world.structures.as_mut().unwrap();
+        structures
+            .groups
+            .get_mut("3ESP2")
+            .unwrap()
+            .divisions
+            .clear();
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn group_dates_are_checked_against_each_other_and_the_period() {
+        let mut world = World::new();
+        world.liens.memberships[0].start = Some(date(2026, 1, 10));
+        world.liens.memberships[0].end = Some(date(2025, 12, 1));
+        let found = world.check();
+        assert_eq!(codes(&found), ["ELEGRP_A_01"]);
+        assert_eq!(found[0].severity, crate::Severity::Warning);
+        assert!(
+            found[0].message.contains("10/01/2026"),
+            "{}",
+            found[0].message
+        );
+        let mut world = World::new();
+        world.liens.memberships[0].start = Some(date(2025, 8, 1));
+        world.liens.memberships[0].end = Some(date(2026, 8, 1));
+        let found = world.check();
+        assert_eq!(codes(&found), ["ELEGRP_A_02", "ELEGRP_A_03"]);
+        assert!(
+            found[0].message.contains("du 01/09/2025 au 04/07/2026")
+                && found[0].message.contains("\"3ESP2\""),
+            "{}",
+            found[0].message
+        );
+        // Bounds are inclusive; without any period source, FICHIER_MANQUANT.
+        let mut world = World::new();
+        world.liens.memberships[0].end = Some(date(2026, 7, 4));
+        assert_eq!(world.check(), Vec::new());
+        world.communs = None;
+        world.sts.as_mut().unwrap().school_year.bounds = YearBounds::default();
+        world.liens.memberships[0].start = Some(date(2020, 1, 1));
+        let found = world.check();
+        assert_eq!(codes(&found), ["FICHIER_MANQUANT"]);
+        assert_eq!(found[0].objet, objet!(fichier = "Communs.xml"));
+    }
+
+    #[test]
+    fn a_present_student_with_groups_missing_from_the_file_is_liens_incomplet() {
+        let mut world = World::new();
+        world
+            .students()
+            .students
+            .insert("1002".into(), student("1002", "OUBLI", "Noé", "3 A"));
+        world.students().memberships.push(Membership {
+            student: StudentRef::by_eleve_id("1002"),
+            group: "3ESP2".into(),
+            origin: "siecle-eleves".into(),
+            ..Membership::default()
+        });
+        let found = world.check();
+        let missing = only(&found, "LIENS_INCOMPLET");
+        assert_eq!(missing.objet, objet!(eleve_id = "1002"));
+        assert!(
+            missing.message.contains("OUBLI Noé") && missing.message.contains("« 3ESP2 »"),
+            "{}",
+            missing.message
+        );
+        assert_eq!(missing.file.as_deref(), Some("ElevesSansAdresses.xml"));
+        // A student who left is not present.
+        world
+            .students()
+            .students
+            .get_mut("1002")
+            .unwrap()
+            .leaving_date = Some(date(2025, 10, 1));
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn an_entry_without_group_is_in_the_file() {
+        let mut world = World::new();
+        world.liens.memberships.clear();
+        let camille = sent("1001", "EXEMPLE", "Camille");
+        world.liens.extra.push(ExtraNode {
+            name: ENTRIES_WITHOUT_GROUP.into(),
+            children: vec![entry_node(&camille, &Source::new("", Some(12)))],
+            ..ExtraNode::default()
+        });
+        let entries = entries(&world.liens);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].student, camille);
+        assert_eq!(
+            entries[0].source,
+            Source::new("liens.zip!liens.xml", Some(12))
+        );
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn another_identity_under_a_known_identifier_is_eleve_identite() {
+        let mut world = World::new();
+        world.liens.memberships[0].student.family_name = Some("AUTRE".into());
+        world.liens.memberships[0].student.birth_date = Some(date(2012, 3, 16));
+        let found = world.check();
+        let identity = only(&found, "ELEVE_IDENTITE");
+        assert_eq!(identity.objet, objet!(eleve_id = "1001"));
+        assert!(
+            identity.message.contains("AUTRE Camille")
+                && identity.message.contains("EXEMPLE Camille")
+                && identity.message.contains("nom, date de naissance")
+                && identity.message.contains("« 3ESP2 »"),
+            "{}",
+            identity.message
+        );
+        // Case, accents, hyphens and the usage name are not differences.
+        let mut world = World::new();
+        world.camille().usage_name = Some("LÉVÊQUE-EXEMPLE".into());
+        world.liens.memberships[0].student.family_name = Some("leveque exemple".into());
+        world.liens.memberships[0].student.first_name = Some("camille".into());
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn a_link_starting_after_the_student_left_is_eleve_sorti() {
+        let mut world = World::new();
+        world.camille().leaving_date = Some(date(2025, 8, 30));
+        let found = world.check();
+        let left = only(&found, "ELEVE_SORTI");
+        assert_eq!(left.objet, objet!(eleve_id = "1001", groupe = "3ESP2"));
+        assert!(left.message.contains("30/08/2025"), "{}", left.message);
+        // Without a start date, the school period's start counts.
+        world.liens.memberships[0].start = None;
+        assert!(codes(&world.check()).contains(&"ELEVE_SORTI"));
+        world.camille().leaving_date = Some(date(2025, 9, 20));
+        world.liens.memberships[0].start = Some(date(2025, 9, 1));
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn a_group_of_other_divisions_is_groupe_hors_division() {
+        let mut world = World::new();
+        world.camille().division = Some("3 B".into());
+        let found = world.check();
+        let outside = only(&found, "GROUPE_HORS_DIVISION");
+        assert!(
+            outside.message.contains("\"3 B\"") && outside.message.contains("« 3 A »"),
+            "{}",
+            outside.message
+        );
+        // Groups attached to no division, and students without division, are skipped.
+        world.camille().division = None;
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn a_group_without_service_in_sts_is_groupe_sans_service() {
+        let mut world = World::new();
+        world.sts.as_mut().unwrap().services.clear();
+        let found = world.check();
+        let service = only(&found, "GROUPE_SANS_SERVICE");
+        assert_eq!(service.objet, objet!(groupe = "3ESP2"));
+        assert!(
+            service.message.contains("EXEMPLE Camille"),
+            "{}",
+            service.message
+        );
+        world.sts = None;
+        let found = world.check();
+        assert_eq!(codes(&found), ["FICHIER_MANQUANT"]);
+        assert_eq!(found[0].objet, objet!(fichier = "sts_emp"));
+    }
+
+    #[test]
+    fn a_present_student_in_no_group_whose_division_has_groups_is_eleve_sans_groupe() {
+        let mut world = World::new();
+        world
+            .students()
+            .students
+            .insert("1003".into(), student("1003", "SEUL", "Léo", "3 A"));
+        let found = world.check();
+        let alone = only(&found, "ELEVE_SANS_GROUPE");
+        assert_eq!(alone.severity, crate::Severity::Info);
+        assert!(alone.message.contains("SEUL Léo"), "{}", alone.message);
+        world.students().students.get_mut("1003").unwrap().division = Some("3 B".into());
+        assert_eq!(world.check(), Vec::new());
+    }
+
+    #[test]
+    fn each_missing_kind_of_file_is_named_once() {
+        let mut world = World::new();
+        world.students = None;
+        world.structures = None;
+        world.sts = None;
+        world.communs = None;
+        let found = world.check();
+        let kinds: Vec<Option<&str>> = found
+            .iter()
+            .map(|found| found.objet.fichier.as_deref())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Some("ElevesSansAdresses.xml"),
+                Some("Structures.xml"),
+                Some("sts_emp"),
+                Some("Communs.xml")
+            ]
+        );
+        assert!(found.iter().all(|found| found.file.is_none()));
+    }
+
+    #[test]
+    fn memberships_are_chosen_by_origin_and_shaped_for_writing() {
+        let world = World::new();
+        let mut dataset = world.students.clone().unwrap();
+        let mut left = student("1004", "PARTI", "Jules", "3 A");
+        left.leaving_date = Some(date(2025, 9, 30));
+        dataset.students.insert("1004".into(), left);
+        dataset
+            .students
+            .insert("1005".into(), student("1005", "AUBERT", "Lina", "3 A"));
+        let edt = |student: StudentRef, group: &str| Membership {
+            student,
+            group: group.into(),
+            origin: "edt-table".into(),
+            ..Membership::default()
+        };
+        let by_ine = StudentRef {
+            ine: Some("10050000000A".into()),
+            ..StudentRef::default()
+        };
+        dataset.memberships.extend([
+            edt(StudentRef::by_eleve_id("1001"), "3ESP2"),
+            edt(StudentRef::by_eleve_id("1004"), "3ESP2"),
+            edt(by_ine.clone(), "3ESP2"),
+            edt(StudentRef::by_eleve_id("1005"), " 3ESP2 "),
+            edt(StudentRef::by_eleve_id("1005"), "3LAT"),
+        ]);
+        let choice = choose_memberships(&dataset).unwrap();
+        assert_eq!(choice.origin, "edt-table");
+        assert!(choice.describe().contains("EXP_ELEVE"));
+        let entries = entries_to_write(&dataset);
+        let written: Vec<(Option<&str>, Option<&str>, Vec<&str>)> = entries
+            .iter()
+            .map(|entry| {
+                (
+                    entry.student.eleve_id.as_deref(),
+                    entry.student.family_name.as_deref(),
+                    entry.links.iter().map(|link| link.group.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                (Some("1005"), Some("AUBERT"), vec!["3ESP2", "3LAT"]),
+                (Some("1001"), Some("EXEMPLE"), vec!["3ESP2"]),
+            ],
+            "the leaver is left out, the INE and the ELEVE_ID make one entry, sorted by name"
+        );
+        assert_eq!(entries[0].student.ine, None, "one identifier only");
+        // Without the EDT list, the SIECLE groups are sent.
+        dataset
+            .memberships
+            .retain(|membership| membership.origin != "edt-table");
+        assert_eq!(
+            choose_memberships(&dataset).unwrap().origin,
+            "siecle-eleves"
+        );
+        dataset.memberships.clear();
+        assert!(choose_memberships(&dataset).is_none());
+        assert!(entries_to_write(&dataset).is_empty());
+    }
+
+    #[test]
+    fn a_json_dataset_stands_in_for_the_files_it_holds() {
+        let world = World::new();
+        let mut dataset = world.students.clone().unwrap();
+        dataset.groups = world.structures.clone().unwrap().groups;
+        let json = FileRef {
+            name: "passerelle.json",
+            format: "json",
+            dataset: &dataset,
+        };
+        let formats: Vec<&str> = stand_ins(json).iter().map(|file| file.format).collect();
+        assert_eq!(formats, ["siecle-eleves", "siecle-structures"]);
+        let other = FileRef {
+            format: "sts-emp",
+            ..json
+        };
+        assert_eq!(stand_ins(other).len(), 1);
+    }
+}

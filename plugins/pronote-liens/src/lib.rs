@@ -125,3 +125,6 @@ impl Format for PronoteLiens {
 }
 
 passerelle_core::register_format!(PRONOTE_LIENS);
+
+#[cfg(test)]
+mod tests;
