@@ -388,8 +388,11 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
     merge_keyed(
         &mut mine.memberships,
         memberships,
+        // The origin is part of the key: `convert --to pronote-liens` chooses memberships by
+        // origin, so the same link stated by two files must stay under both.
         |membership| {
             (
+                membership.origin.clone(),
                 membership.student.identifier().map(str::to_string),
                 membership.group.clone(),
             )
