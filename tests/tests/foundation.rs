@@ -12,7 +12,7 @@ use crate::passerelle;
 #[test]
 fn registry_lists_exactly_the_builtin_formats_sorted() {
     let registry = passerelle_builtin::registry().expect("no duplicate ids");
-    assert_eq!(registry.ids(), ["json"]);
+    assert_eq!(registry.ids(), ["json", "pronote-liens"]);
 }
 
 #[test]

@@ -2,5 +2,6 @@
 
 mod cli;
 mod foundation;
+mod pronote_liens;
 
 pub use passerelle_tests::passerelle;
