@@ -61,16 +61,7 @@ fn the_demo_writes_a_liens_zip_that_round_trips_byte_identical() {
         DEMO_STAMP.replace('T', " ")
     );
     let out = folder.path().join("sortie");
-    let run = passerelle(&[
-        "convert",
-        zip.to_str().unwrap(),
-        "--to",
-        "pronote-liens",
-        "--horodatage",
-        DEMO_STAMP,
-        "-o",
-        &format!("{}/", out.display()),
-    ]);
+    let run = to_liens(&zip, DEMO_STAMP, &format!("{}/", out.display()), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr
@@ -103,16 +94,7 @@ fn the_independent_sample_reads_cleanly_and_round_trips() {
     assert_eq!(dataset.files[0].format, "pronote-liens");
     let folder = tempfile::tempdir().unwrap();
     let out = folder.path().join("0999990AELEGROUPE2025251014101530.zip");
-    let run = passerelle(&[
-        "convert",
-        zip.to_str().unwrap(),
-        "--to",
-        "pronote-liens",
-        "--horodatage",
-        "2025-10-14T10:15:30",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let run = to_liens(&zip, "2025-10-14T10:15:30", out.to_str().unwrap(), &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let (original_name, original) = only_member(&zip);
     let (written_name, written) = only_member(&out);
@@ -178,34 +160,44 @@ fn the_dossiers_import_is_not_claimed_and_refused_when_forced() {
     assert_eq!(run.code, 2, "{}", run.stdout);
 }
 
-/// A small demo establishment, changed by `plant`, written as JSON in `folder`.
-fn demo_json(folder: &Path, plant: impl FnOnce(&mut Dataset)) -> (Dataset, PathBuf) {
-    let mut dataset = generate(&DemoParams {
+/// A small demo establishment.
+fn small_demo() -> Dataset {
+    generate(&DemoParams {
         students: 90,
         ..DemoParams::default()
-    });
+    })
+}
+
+/// A small demo establishment, changed by `plant`, written as JSON in `folder`.
+fn demo_json(folder: &Path, plant: impl FnOnce(&mut Dataset)) -> (Dataset, PathBuf) {
+    let mut dataset = small_demo();
     plant(&mut dataset);
     let path = folder.join("passerelle_0999999Z_2026.json");
     fs::write(&path, to_json(&dataset)).unwrap();
     (dataset, path)
 }
 
-/// `convert demo.json --to pronote-liens -o out/`, with extra arguments.
-fn convert_liens(folder: &Path, json: &Path, extra: &[&str]) -> (Run, PathBuf) {
-    let out = folder.join("sortie");
-    let target = format!("{}/", out.display());
+/// `convert INPUT --to pronote-liens --horodatage STAMP -o TARGET`, with extra arguments.
+fn to_liens(input: &Path, stamp: &str, target: &str, extra: &[&str]) -> Run {
     let mut args = vec![
         "convert",
-        json.to_str().unwrap(),
+        input.to_str().unwrap(),
         "--to",
         "pronote-liens",
         "--horodatage",
-        DEMO_STAMP,
+        stamp,
         "-o",
-        &target,
+        target,
     ];
     args.extend_from_slice(extra);
-    (passerelle(&args), out)
+    passerelle(&args)
+}
+
+/// `convert demo.json --to pronote-liens -o out/`, with extra arguments.
+fn convert_liens(folder: &Path, json: &Path, extra: &[&str]) -> (Run, PathBuf) {
+    let out = folder.join("sortie");
+    let run = to_liens(json, DEMO_STAMP, &format!("{}/", out.display()), extra);
+    (run, out)
 }
 
 /// A membership of a present student, with the student's ELEVE_ID and display name.
@@ -268,10 +260,7 @@ fn refused(plant: impl FnOnce(&mut Dataset), code: &str, words: &[&str]) {
 
 #[test]
 fn an_unknown_group_code_blocks() {
-    let demo = generate(&DemoParams {
-        students: 90,
-        ..DemoParams::default()
-    });
+    let demo = small_demo();
     let (index, id, name) = some_membership(&demo, '4');
     let group = demo.memberships[index].group.clone();
     let lower = group.to_lowercase();
@@ -289,10 +278,7 @@ fn an_unknown_group_code_blocks() {
 
 #[test]
 fn a_student_without_mef_blocks() {
-    let demo = generate(&DemoParams {
-        students: 90,
-        ..DemoParams::default()
-    });
+    let demo = small_demo();
     let (index, id, name) = some_membership(&demo, '5');
     let group = demo.memberships[index].group.clone();
     refused(
@@ -304,10 +290,7 @@ fn a_student_without_mef_blocks() {
 
 #[test]
 fn a_group_not_attached_to_the_students_mef_blocks() {
-    let demo = generate(&DemoParams {
-        students: 90,
-        ..DemoParams::default()
-    });
+    let demo = small_demo();
     let (index, id, name) = some_membership(&demo, '3');
     let group = demo.memberships[index].group.clone();
     let mef = demo.students[&id].mef.clone().unwrap();
@@ -381,14 +364,7 @@ fn a_name_siecle_refuses_blocks_unless_forced() {
     let folder = tempfile::tempdir().unwrap();
     let (_, json) = demo_json(folder.path(), |_| {});
     let target = folder.path().join("liens.zip");
-    let run = passerelle(&[
-        "convert",
-        json.to_str().unwrap(),
-        "--to",
-        "pronote-liens",
-        "-o",
-        target.to_str().unwrap(),
-    ]);
+    let run = to_liens(&json, DEMO_STAMP, target.to_str().unwrap(), &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("erreur [NOM_FICHIER]"),
@@ -396,15 +372,7 @@ fn a_name_siecle_refuses_blocks_unless_forced() {
         run.stderr
     );
     assert!(!target.exists());
-    let run = passerelle(&[
-        "convert",
-        json.to_str().unwrap(),
-        "--to",
-        "pronote-liens",
-        "-o",
-        target.to_str().unwrap(),
-        "--force",
-    ]);
+    let run = to_liens(&json, DEMO_STAMP, target.to_str().unwrap(), &["--force"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("--force"), "{}", run.stderr);
     let (member, _) = only_member(&target);
@@ -426,10 +394,7 @@ fn read(name: &str, bytes: Vec<u8>) -> ReadFile {
 /// under a wrong name, checked as `check` will (the demo JSON standing in for SIECLE).
 #[test]
 fn a_student_twice_and_a_wrong_name_in_a_liens_file() {
-    let demo = generate(&DemoParams {
-        students: 90,
-        ..DemoParams::default()
-    });
+    let demo = small_demo();
     let registry = passerelle_builtin::registry().unwrap();
     let format = registry.get("pronote-liens").unwrap();
     let options = WriteOptions {

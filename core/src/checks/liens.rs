@@ -644,11 +644,12 @@ pub fn check_entries(
                 }
             }
         }
-        let student = student.filter(|_| !rejected);
+        // objet.eleve_id is the student resolved to, even for a rejected second entry.
         let eleve_objet = match student {
             Some(found) => Some(found.eleve_id.clone()),
             None => entry.student.identifier().map(str::to_string),
         };
+        let student = student.filter(|_| !rejected);
         let link_objet = |group: &str| Objet {
             eleve_id: eleve_objet.clone(),
             groupe: Some(group.to_string()),
