@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::Args;
+use passerelle_core::checks::liens::{self, preflight};
+use passerelle_core::checks::{FileRef, ReferenceOptions};
 use passerelle_core::correspondences;
-use passerelle_core::format::{ReadOptions, WriteOptions};
+use passerelle_core::format::{Format, OutputFile, ReadOptions, WriteOptions};
 use passerelle_core::merge::merge_all;
 use passerelle_core::students::link_memberships;
 
@@ -48,6 +50,18 @@ pub struct ConvertArgs {
     /// les libellés STS.
     #[arg(long = "correspondances", value_name = "FICHIER")]
     correspondences: Option<PathBuf>,
+    /// Logiciel écrit dans le fichier des liens élèves-groupes (1 à 10 caractères ; défaut :
+    /// celui du fichier des liens lu, sinon « passerelle »).
+    #[arg(long, value_name = "NOM")]
+    logiciel: Option<String>,
+    /// Numéro d'envoi écrit dans le fichier des liens élèves-groupes (0 à 99999 ; défaut :
+    /// celui du fichier des liens lu, sinon 0).
+    #[arg(long = "num-envoi", value_name = "N")]
+    num_envoi: Option<String>,
+    /// Écrit le fichier des liens élèves-groupes même si la vérification préalable trouve des
+    /// anomalies bloquantes.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     input: InputArgs,
 }
@@ -82,24 +96,50 @@ pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
     for file in &files {
         print_diagnostics(io, &file.diagnostics)?;
     }
-    let (mut dataset, conflicts) = merge_all(files.into_iter().map(|file| file.dataset))?;
+    // The fragments are kept: the pre-flight of the liens file checks against each file.
+    let (mut dataset, conflicts) = merge_all(files.iter().map(|file| file.dataset.clone()))?;
     print_diagnostics(io, &conflicts)?;
     print_diagnostics(io, &correspondences::apply(&mut dataset, table.as_ref()))?;
     print_diagnostics(io, &link_memberships(&mut dataset))?;
     if let Some(date) = args.date {
         dataset.reference_date = Some(date);
     }
-    let options = WriteOptions {
+    let mut options = WriteOptions {
         timestamp: args.horodatage,
         target_name: target_file_name(&args.output),
         ..WriteOptions::default()
     };
-    let outputs = match target.write(&dataset, &options) {
+    for (key, value) in [("logiciel", &args.logiciel), ("num-envoi", &args.num_envoi)] {
+        if let Some(value) = value {
+            options.params.insert(key.to_string(), value.clone());
+        }
+    }
+    let written = if target.id() == liens::ORIGIN {
+        let fragments: Vec<FileRef<'_>> = files
+            .iter()
+            .map(|file| FileRef {
+                name: &file.name,
+                format: &file.format,
+                dataset: &file.dataset,
+            })
+            .collect();
+        let reference = ReferenceOptions {
+            date: args.date,
+            ..ReferenceOptions::default()
+        };
+        liens_preflight(
+            io, target, &dataset, &options, &fragments, &reference, args.force,
+        )?
+    } else {
+        target.write(&dataset, &options).map_err(Some)
+    };
+    let outputs = match written {
         Ok(outputs) => outputs,
-        Err(error) => {
+        Err(Some(error)) => {
             writeln!(io.err, "passerelle : conversion refusée : {error}")?;
             return Ok(1);
         }
+        Err(None) => return Ok(1),
     };
     let written =
         write_outputs(io, &outputs, &args.output, &args.inputs).context("rien n'a été écrit")?;
@@ -109,4 +149,46 @@ pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// `convert --to pronote-liens`: says where the memberships come from, runs every synchro-5
+/// check on the file about to be written, prints the anomalies, and gives the outputs only
+/// when no anomaly is an error (or with `--force`). `Err(None)`: refused, already said.
+fn liens_preflight(
+    io: &mut Io<'_>,
+    format: &dyn Format,
+    dataset: &passerelle_core::Dataset,
+    options: &WriteOptions,
+    files: &[FileRef<'_>],
+    reference: &ReferenceOptions,
+    force: bool,
+) -> anyhow::Result<Result<Vec<OutputFile>, Option<passerelle_core::FormatError>>> {
+    if let Some(origin) = liens::choose_memberships(dataset).map(|choice| choice.describe()) {
+        writeln!(io.err, "Liens élèves-groupes pris dans {origin}.")?;
+    }
+    let checked = match preflight(format, dataset, options, files, reference) {
+        Ok(checked) => checked,
+        Err(error) => return Ok(Err(Some(error))),
+    };
+    print_diagnostics(io, &checked.remarks)?;
+    print_diagnostics(io, &checked.anomalies)?;
+    if checked.blocks() {
+        let errors = checked
+            .anomalies
+            .iter()
+            .filter(|anomaly| anomaly.severity == passerelle_core::Severity::Error)
+            .count();
+        if !force {
+            writeln!(
+                io.err,
+                "passerelle : conversion refusée : SIECLE rejetterait le fichier des liens ou une partie de ses liens ({errors} anomalie(s) bloquante(s) ci-dessus) ; rien n'a été écrit. Corrigez-les, ou écrivez-le quand même avec --force."
+            )?;
+            return Ok(Err(None));
+        }
+        writeln!(
+            io.err,
+            "Attention : fichier des liens écrit malgré {errors} anomalie(s) bloquante(s) (--force)."
+        )?;
+    }
+    Ok(Ok(checked.outputs))
 }

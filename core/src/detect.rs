@@ -44,6 +44,9 @@ pub enum DetectError {
     /// `--from` forces one STS dialect on a file of the other (`FICHIER_INVERSE`).
     #[error("{0}")]
     Inverse(String),
+    /// `--from` forces a format that recognises the file as another one, and says which.
+    #[error("{0}")]
+    Mismatch(String),
     /// `--from` forces a format the file is clearly not.
     #[error(
         "« {file} » n'est pas un fichier {format}{} : vérifiez le fichier ou l'option --from",
@@ -266,6 +269,9 @@ pub fn choose_format(
                 let root = file.root.as_ref().map(|root| root.name.as_str());
                 if let Some(message) = inverse_dialect(&file.name, id, root) {
                     return Err(DetectError::Inverse(message));
+                }
+                if let Some(message) = format.mismatch(&file.probe()) {
+                    return Err(DetectError::Mismatch(message));
                 }
                 return Err(DetectError::ForcedMismatch {
                     file: file.name.clone(),

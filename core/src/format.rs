@@ -165,6 +165,13 @@ pub trait Format: Send + Sync {
     }
     /// How sure the format is that the probed file is its own (see [`score`]).
     fn sniff(&self, probe: &Probe<'_>) -> u8;
+    /// When the file is forced into this format (`--from`) but [`sniff`](Self::sniff) refuses
+    /// it: one French sentence saying what the file is instead, for a file that looks like this
+    /// format but is another (the *dossiers* `IMPORT_ELEVES` given as the liens file…).
+    fn mismatch(&self, probe: &Probe<'_>) -> Option<String> {
+        let _ = probe;
+        None
+    }
     /// Whether [`read`](Self::read) is implemented.
     fn can_read(&self) -> bool;
     /// Whether [`write`](Self::write) is implemented.

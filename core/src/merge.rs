@@ -400,6 +400,8 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
     merge_keyed(
         &mut mine.memberships,
         memberships,
+        // The origin is part of the key: `convert --to pronote-liens` chooses memberships by
+        // origin, so the same link stated by two files must stay under both.
         |membership| {
             let student = &membership.student;
             let identifier = student.identifier().map(str::to_string);
@@ -411,7 +413,13 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
                     student.birth_date,
                 )
             });
-            (identifier, identity, membership.group.clone())
+            // Each source keeps its own links: the liens writer chooses a source by origin.
+            (
+                membership.origin.clone(),
+                identifier,
+                identity,
+                membership.group.clone(),
+            )
         },
         &mut found,
     );

@@ -12,7 +12,10 @@ use crate::passerelle;
 #[test]
 fn registry_lists_exactly_the_builtin_formats_sorted() {
     let registry = passerelle_builtin::registry().expect("no duplicate ids");
-    assert_eq!(registry.ids(), ["edt-sts", "edt-table", "json", "sts-emp"]);
+    assert_eq!(
+        registry.ids(),
+        ["edt-sts", "edt-table", "json", "pronote-liens", "sts-emp"]
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod cli;
 mod edt;
 mod foundation;
+mod pronote_liens;
 mod sts_emp;
 
 pub use passerelle_tests::passerelle;

@@ -6,6 +6,8 @@
 //! period); they build their findings with [`anomaly`], which takes severity, synchronisation
 //! and fix from the catalogue, so that a code's facts live in one place.
 
+pub mod liens;
+
 use chrono::NaiveDate;
 
 use crate::diagnostics::{Diagnostic, Objet, Severity};
