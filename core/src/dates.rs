@@ -23,6 +23,8 @@ pub fn parse_french(text: &str) -> Option<NaiveDate> {
 
 /// Parses an end date `DD/MM/YYYY` where `31/12/9999` means "no end".
 /// Returns `Ok(None)` for the open end, `Err(())` for text that is not a date.
+// The caller only needs "not a date": a unit error keeps call sites short.
+#[allow(clippy::result_unit_err)]
 pub fn parse_french_end(text: &str) -> Result<Option<NaiveDate>, ()> {
     if text.trim() == OPEN_END {
         return Ok(None);

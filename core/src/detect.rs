@@ -203,7 +203,7 @@ pub fn detect(registry: &Registry, file: &ProbedFile) -> Result<&'static dyn For
         .map(|format| (format.sniff(&probe), format))
         .filter(|(score, _)| *score > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     match scored.as_slice() {
         [] => Err(DetectError::Unknown {
             file: file.name.clone(),
