@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
 use crate::model::{
-    Address, Alternance, CodeItem, CompulsoryOption, Dataset, DayHours, Division, Establishment,
-    Extra, Group, Guardian, GuardianLink, Mef, Membership, Programme, Room, SchoolYear, Service,
-    Source, StaffMember, Student, Subject, YearBounds,
+    Address, Alternance, CodeItem, CompulsoryOption, Dataset, DayHours, Division,
+    DivisionAttachment, Establishment, Extra, Group, Guardian, GuardianLink, Mef, MefAttachment,
+    Membership, Programme, Room, SchoolYear, Service, Source, StaffMember, Student, Subject,
+    YearBounds,
 };
 
 /// Why two datasets cannot be merged.
@@ -124,7 +125,47 @@ impl Conflicts<'_> {
     fn flag(&mut self, mine: &mut bool, theirs: bool) {
         *mine |= theirs;
     }
+
+    /// MEF and division attachments: the same codes in the same order are the same
+    /// attachments, whose headcounts (STS only) fill gaps; other codes are a conflict.
+    fn attachments<T: Attachment>(&mut self, field: &str, mine: &mut Vec<T>, theirs: Vec<T>) {
+        let same_codes = mine.len() == theirs.len()
+            && mine.iter().zip(&theirs).all(|(a, b)| a.code() == b.code());
+        if same_codes {
+            for (attachment, other) in mine.iter_mut().zip(theirs) {
+                attachment.fill(other, field, self);
+            }
+        } else {
+            self.list(field, mine, theirs);
+        }
+    }
 }
+
+/// A MEF or division attachment of a structure.
+trait Attachment: PartialEq + Serialize {
+    fn code(&self) -> &str;
+    fn fill(&mut self, theirs: Self, field: &str, conflicts: &mut Conflicts<'_>);
+}
+
+macro_rules! attachment_impl {
+    ($type:ty) => {
+        impl Attachment for $type {
+            fn code(&self) -> &str {
+                &self.code
+            }
+            fn fill(&mut self, theirs: Self, field: &str, conflicts: &mut Conflicts<'_>) {
+                let planned = format!("{field} {} planned", self.code);
+                conflicts.option(&planned, &mut self.planned, theirs.planned);
+                let actual = format!("{field} {} actual", self.code);
+                conflicts.option(&actual, &mut self.actual, theirs.actual);
+                merge_extra(&mut self.extra, theirs.extra);
+            }
+        }
+    };
+}
+
+attachment_impl!(MefAttachment);
+attachment_impl!(DivisionAttachment);
 
 /// Extras are format-specific: a union by element name, never a conflict.
 fn merge_extra(mine: &mut Extra, theirs: Extra) {
@@ -155,7 +196,8 @@ fn merge_entity<T: Merge>(mine: &mut T, theirs: T, found: &mut Vec<Diagnostic>) 
 /// Lists the `Option` fields, then the list fields, of an entity, and merges its extra.
 macro_rules! merge_impl {
     ($type:ty, |$self_:ident| $label:expr, source: $has_source:tt,
-     options: [$($option:ident),*], lists: [$($list:ident),*] $(, flags: [$($flag:ident),*])?) => {
+     options: [$($option:ident),*], lists: [$($list:ident),*]
+     $(, attachments: [$($attachment:ident),*])? $(, flags: [$($flag:ident),*])?) => {
         impl Merge for $type {
             fn label(&$self_) -> String {
                 $label
@@ -166,6 +208,8 @@ macro_rules! merge_impl {
             fn merge_fields(&mut self, theirs: Self, conflicts: &mut Conflicts<'_>) {
                 $(conflicts.option(stringify!($option), &mut self.$option, theirs.$option);)*
                 $(conflicts.list(stringify!($list), &mut self.$list, theirs.$list);)*
+                $($(conflicts.attachments(
+                    stringify!($attachment), &mut self.$attachment, theirs.$attachment);)*)?
                 $($(conflicts.flag(&mut self.$flag, theirs.$flag);)*)?
                 merge_extra(&mut self.extra, theirs.extra);
             }
@@ -188,9 +232,9 @@ merge_impl!(StaffMember, |self| format!("l'individu {}", self.id), source: true,
     lists: [main_teacher_of, disciplines, allowances, other_responsibilities],
     flags: [substitute]);
 merge_impl!(Division, |self| format!("la division « {} »", self.code), source: true,
-    options: [label, planned, actual], lists: [mefs]);
+    options: [label, planned, actual], lists: [], attachments: [mefs]);
 merge_impl!(Group, |self| format!("le groupe « {} »", self.code), source: true,
-    options: [label, planned, actual, max_timetable], lists: [divisions, mefs]);
+    options: [label, planned, actual, max_timetable], lists: [], attachments: [divisions, mefs]);
 merge_impl!(Service, |self| format!(
         "le service {} de « {} »", self.subject, self.structure.code), source: true,
     options: [hours, co_teaching], lists: [teachers]);
@@ -479,6 +523,31 @@ mod tests {
         );
         assert!(conflicts[0].message.contains("b.xml (ligne 40)"));
         assert_eq!(conflicts[0].line, Some(40));
+    }
+
+    #[test]
+    fn attachments_in_both_dialects_merge_without_conflict() {
+        // Structures.xml has no headcounts; sts_emp has them on the same MEFs.
+        let division = |planned: Option<u32>| Division {
+            code: "3 A".into(),
+            mefs: vec![MefAttachment {
+                code: "10310019110".into(),
+                planned,
+                ..MefAttachment::default()
+            }],
+            ..Division::default()
+        };
+        let mut a = fragment("Structures.xml", "0999999Z", 2025);
+        a.divisions.insert("3 A".into(), division(None));
+        let mut b = fragment("sts_emp.xml", "0999999Z", 2025);
+        b.divisions.insert("3 A".into(), division(Some(28)));
+        assert!(merge(&mut a, b).unwrap().is_empty());
+        assert_eq!(a.divisions["3 A"].mefs[0].planned, Some(28));
+        let mut c = fragment("autre.xml", "0999999Z", 2025);
+        let mut other = division(None);
+        other.mefs[0].code = "10310019112".into();
+        c.divisions.insert("3 A".into(), other);
+        assert_eq!(merge(&mut a, c).unwrap()[0].code, "CONFLIT_FUSION");
     }
 
     #[test]
