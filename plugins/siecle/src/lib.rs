@@ -39,3 +39,6 @@ passerelle_core::register_format!(reference::GEOGRAPHIQUE);
 passerelle_core::register_format!(nomenclatures::FORMAT);
 passerelle_core::register_format!(responsables::FORMAT);
 passerelle_core::register_format!(structures::FORMAT);
+
+#[cfg(test)]
+mod tests;
