@@ -2,6 +2,7 @@
 
 mod cli;
 mod foundation;
+mod siecle;
 
 /// Runs the CLI under test.
 pub fn passerelle(args: &[&str]) -> passerelle_tests::Run {
