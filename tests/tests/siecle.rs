@@ -1,4 +1,5 @@
 //! SIECLE exports through the CLI: zips, bare XML, folders, detect, convert, demo.
+#![cfg(test)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
