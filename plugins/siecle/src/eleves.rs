@@ -244,7 +244,7 @@ impl Blocks for Reader {
                     .map(|elenoet| (elenoet, student.eleve_id.clone()))
             })
             .collect();
-        let mut memberships: Vec<Membership> = Vec::new();
+        let mut memberships = Memberships::default();
         for pending in self.pending {
             let eleve_id = match &pending.key {
                 StudentKey::Id(id) => Some(id.clone()),
@@ -269,9 +269,17 @@ impl Blocks for Reader {
             attach_to_student(reading, &eleve_id, pending, &mut memberships);
         }
         // One order whatever the file's: by student, then as listed (the writer's order).
+        let mut memberships = memberships.list;
         memberships.sort_by(|a, b| a.student.eleve_id.cmp(&b.student.eleve_id));
         reading.dataset.memberships = memberships;
     }
+}
+
+/// Group memberships read, each (student, group) once.
+#[derive(Default)]
+struct Memberships {
+    list: Vec<Membership>,
+    seen: BTreeSet<(String, String)>,
 }
 
 impl Reader {
@@ -307,7 +315,7 @@ fn attach_to_student(
     reading: &mut Reading<'_>,
     eleve_id: &str,
     pending: Pending,
-    memberships: &mut Vec<Membership>,
+    memberships: &mut Memberships,
 ) {
     let mut remarks = Vec::new();
     let source_file = reading.file.to_string();
@@ -339,12 +347,9 @@ fn attach_to_student(
                         )),
                     },
                     Some("G") => {
-                        let duplicate = memberships.iter().any(|membership| {
-                            membership.group == structure.code
-                                && membership.student.eleve_id.as_deref() == Some(eleve_id)
-                        });
-                        if !duplicate {
-                            memberships.push(Membership {
+                        let key = (eleve_id.to_string(), structure.code.clone());
+                        if memberships.seen.insert(key) {
+                            memberships.list.push(Membership {
                                 student: StudentRef::by_eleve_id(eleve_id),
                                 group: structure.code,
                                 origin: ID.to_string(),
