@@ -17,6 +17,12 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|error| panic!("{error}: {text}"))
 }
 
+/// `passerelle convert INPUT --to FORMAT -o TARGET`, which must succeed.
+fn convert(input: &Path, format: &str, target: &str) {
+    let run = passerelle(&["convert", path(input), "--to", format, "-o", target]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
 /// Zips `content` as SIECLE does: `ExportXML_<base>.zip` holding `<base>.xml`.
 fn siecle_zip(folder: &Path, base: &str, content: &[u8]) -> PathBuf {
     let target = folder.join(format!("ExportXML_{base}.zip"));
@@ -173,27 +179,11 @@ fn writers_zip_by_default_and_write_bare_xml_when_asked() {
     let folder = tempfile::tempdir().unwrap();
     let input = fixture("siecle-structures/2.0/Structures.xml");
     let out = format!("{}/", folder.path().display());
-    let run = passerelle(&[
-        "convert",
-        path(&input),
-        "--to",
-        "siecle-structures",
-        "-o",
-        &out,
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    convert(&input, "siecle-structures", &out);
     let zip = folder.path().join("ExportXML_Structures.zip");
     assert!(zip.is_file());
     let bare = folder.path().join("Structures.xml");
-    let run = passerelle(&[
-        "convert",
-        path(&zip),
-        "--to",
-        "siecle-structures",
-        "-o",
-        path(&bare),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    convert(&zip, "siecle-structures", path(&bare));
     let bytes = std::fs::read(&bare).unwrap();
     assert!(
         bytes.starts_with(b"<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?>\n<BEE_STRUCTURES")
@@ -222,15 +212,11 @@ fn sts_emp_converts_to_siecle_structures() {
     }
     let folder = tempfile::tempdir().unwrap();
     let target = folder.path().join("Structures.xml");
-    let run = passerelle(&[
-        "convert",
-        path(&sample.join("sts_emp_0999990A_2025.xml")),
-        "--to",
+    convert(
+        &sample.join("sts_emp_0999990A_2025.xml"),
         "siecle-structures",
-        "-o",
         path(&target),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    );
     let run = passerelle(&["detect", path(&target), "--json"]);
     let detection = &json(&run.stdout)[0];
     assert_eq!(detection["format"], "siecle-structures");
@@ -262,15 +248,11 @@ fn the_demo_writes_the_siecle_set_which_reads_back_without_conflict() {
     // Written again from what was read: the same SIECLE bytes.
     let again = tempfile::tempdir().unwrap();
     let zip = folder.path().join("ExportXML_Structures.zip");
-    let run = passerelle(&[
-        "convert",
-        path(&zip),
-        "--to",
+    convert(
+        &zip,
         "siecle-structures",
-        "-o",
         &format!("{}/", again.path().display()),
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    );
     assert_eq!(
         std::fs::read(again.path().join("ExportXML_Structures.zip")).unwrap(),
         std::fs::read(&zip).unwrap()

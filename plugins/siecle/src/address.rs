@@ -8,7 +8,7 @@ use passerelle_core::model::{Address, Dataset};
 use passerelle_core::xml::{Node, XmlWriter};
 
 use crate::bee::Reading;
-use crate::layout::{Layout, Record, leaf, one, opt, write_fields};
+use crate::layout::{Layout, Record, one, opt, write_leaves};
 
 const LINES: [&str; 4] = [
     "LIGNE1_ADRESSE",
@@ -64,34 +64,34 @@ pub(crate) fn read(reading: &mut Reading<'_>, node: &Node) {
         extra: record.rest(),
         source: reading.source(node.line),
     };
-    match reading.dataset.addresses.get(id) {
-        None => {
-            reading.dataset.addresses.insert(id.to_string(), address);
-        }
-        Some(first) if *first == address => {}
-        Some(_) => reading.invalid(
-            Severity::Warning,
-            node.line,
-            format!("l'ADRESSE_ID {id} apparaît deux fois avec des contenus différents : la première est gardée"),
-        ),
-    }
+    reading.insert_first(
+        |dataset| &mut dataset.addresses,
+        id.to_string(),
+        address,
+        node.line,
+        "l'ADRESSE_ID",
+    );
 }
 
 /// Writes one `ADRESSE`.
 pub(crate) fn write(writer: &mut XmlWriter, address: &Address) {
-    writer.open("ADRESSE", &[("ADRESSE_ID", address.id.as_str())]);
-    write_fields(writer, &ADDRESS, &address.extra, |writer, name| {
-        if let Some(index) = LINES.iter().position(|line| *line == name) {
-            return leaf(writer, name, address.lines.get(index).map(String::as_str));
-        }
-        match name {
-            "CODE_POSTAL" => leaf(writer, name, address.postal_code.as_deref()),
-            "CODE_PAYS" => leaf(writer, name, address.country_code.as_deref()),
-            "LIBELLE_POSTAL" => leaf(writer, name, address.city.as_deref()),
-            _ => false,
-        }
-    });
-    writer.close();
+    let line = |index: usize| address.lines.get(index).map(String::as_str);
+    write_leaves(
+        writer,
+        "ADRESSE",
+        &[("ADRESSE_ID", address.id.as_str())],
+        &ADDRESS,
+        &address.extra,
+        &[
+            (LINES[0], line(0)),
+            (LINES[1], line(1)),
+            (LINES[2], line(2)),
+            (LINES[3], line(3)),
+            ("CODE_POSTAL", address.postal_code.as_deref()),
+            ("CODE_PAYS", address.country_code.as_deref()),
+            ("LIBELLE_POSTAL", address.city.as_deref()),
+        ],
+    );
 }
 
 /// The addresses a file writes: those its people refer to, and those nobody refers to (an

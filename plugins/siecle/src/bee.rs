@@ -1,6 +1,8 @@
 //! What every BEE export shares: recognition by root and `VERSION`, the `PARAMETRES`
 //! envelope, the streaming walk over `DONNEES`, and writing, encoding and zipping a file.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use passerelle_core::dates::{format_french, parse_french};
 use passerelle_core::diagnostics::{Diagnostic, Objet, Severity, codes};
@@ -11,7 +13,7 @@ use passerelle_core::model::{Dataset, Extra, ExtraNode, FileInfo, Source};
 use passerelle_core::output::zip_single;
 use passerelle_core::xml::{StartTag, XmlStream, XmlWriter};
 
-use crate::layout::{Layout, Record, Unconverted, leaf, one, write_fields};
+use crate::layout::{Layout, Record, Unconverted, one, write_leaves};
 
 /// What identifies one family of export.
 #[derive(Debug)]
@@ -133,6 +135,33 @@ impl Reading<'_> {
                 )
                 .at(&self.source(line)),
         );
+    }
+
+    /// Adds a record keyed by its code to one of the dataset's maps. Of two records with the
+    /// same code the first is kept, with a remark when they differ; `what` names it.
+    pub(crate) fn insert_first<T: PartialEq>(
+        &mut self,
+        map: impl FnOnce(&mut Dataset) -> &mut BTreeMap<String, T>,
+        code: String,
+        value: T,
+        line: u32,
+        what: &str,
+    ) {
+        let map = map(&mut self.dataset);
+        match map.get(&code) {
+            None => {
+                map.insert(code, value);
+            }
+            Some(first) if *first == value => {}
+            Some(_) => self.invalid(
+                Severity::Warning,
+                line,
+                format!(
+                    "{what} « {code} » apparaît deux fois avec des contenus différents : la \
+                     première occurrence est gardée"
+                ),
+            ),
+        }
     }
 
     /// Reports a value kept as found because it could not be read.
@@ -273,6 +302,14 @@ fn parse_year(text: &str) -> Result<i32, ()> {
     } else {
         Err(())
     }
+}
+
+/// Reads a file of one of the five confirmed families.
+pub(crate) fn read_family<B: Blocks + Default>(
+    spec: &Spec,
+    input: &ReadInput<'_>,
+) -> Result<ReadOutput, FormatError> {
+    read_document(spec, input, B::default(), true)
 }
 
 /// Reads a BEE document: root and `VERSION`, `PARAMETRES`, then each block of `DONNEES`
@@ -532,24 +569,21 @@ pub(crate) fn envelope(
 pub(crate) fn begin(spec: &Spec, envelope: &Envelope) -> XmlWriter {
     let mut writer = XmlWriter::with_declaration("ISO-8859-15");
     writer.open(spec.root, &[("VERSION", envelope.version.as_str())]);
-    writer.open("PARAMETRES", &[]);
-    write_fields(
+    let annee = envelope.annee.to_string();
+    let date_export = envelope.date_export.map(format_french);
+    write_leaves(
         &mut writer,
+        "PARAMETRES",
+        &[],
         &PARAMETERS,
         &envelope.extra,
-        |writer, name| match name {
-            "UAJ" => leaf(writer, name, Some(&envelope.uaj)),
-            "ANNEE_SCOLAIRE" => leaf(writer, name, Some(&envelope.annee.to_string())),
-            "DATE_EXPORT" => leaf(
-                writer,
-                name,
-                envelope.date_export.map(format_french).as_deref(),
-            ),
-            "HORODATAGE" => leaf(writer, name, envelope.horodatage.as_deref()),
-            _ => false,
-        },
+        &[
+            ("UAJ", Some(&envelope.uaj)),
+            ("ANNEE_SCOLAIRE", Some(&annee)),
+            ("DATE_EXPORT", date_export.as_deref()),
+            ("HORODATAGE", envelope.horodatage.as_deref()),
+        ],
     );
-    writer.close();
     writer.open("DONNEES", &[]);
     writer
 }

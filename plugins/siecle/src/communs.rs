@@ -6,15 +6,16 @@
 //! Pedagogical periods and closures are kept verbatim in the school year's extra. CRLF line
 //! endings were seen in this file and are read like LF.
 
-use passerelle_core::format::{FormatError, OutputFile, ReadInput, ReadOutput, WriteOptions};
+use passerelle_core::dates::format_french;
+use passerelle_core::format::{FormatError, OutputFile, WriteOptions};
 use passerelle_core::model::{Dataset, Extra, ExtraNode, YearBounds};
 use passerelle_core::xml::{StartTag, XmlStream, XmlWriter};
 
 use crate::bee::{
-    Blocks, Reading, SiecleFormat, Spec, begin, envelope, kept_blocks, package, read_document,
+    Blocks, Reading, SiecleFormat, Spec, begin, envelope, kept_blocks, package, read_family,
     sniff_root,
 };
-use crate::layout::{Layout, Record, date_leaf, leaf, one, opt, write_fields, write_node};
+use crate::layout::{Layout, Record, one, opt, write_fields, write_leaves, write_node};
 
 /// The format.
 pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
@@ -26,7 +27,7 @@ pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
                       scolaire)",
     },
     sniff: sniff_root,
-    read,
+    read: read_family::<Reader>,
     write: Some(write),
 };
 
@@ -96,11 +97,8 @@ static YEAR: Layout = Layout {
     foreign: &[],
 };
 
+#[derive(Default)]
 struct Reader;
-
-fn read(spec: &Spec, input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
-    read_document(spec, input, Reader, true)
-}
 
 impl Blocks for Reader {
     fn block(
@@ -171,15 +169,20 @@ fn write_year(writer: &mut XmlWriter, name: &str, bounds: Option<&YearBounds>, e
         writer.empty(name, &[]);
         return;
     };
-    writer.open(name, &[]);
-    write_fields(writer, &YEAR, &kept, |writer, field| match field {
-        "DATE_DEBUT_ELEVE" => date_leaf(writer, field, bounds.start),
-        "DATE_FIN_ELEVE" => date_leaf(writer, field, bounds.end),
-        "DATE_DEBUT_PROF" => date_leaf(writer, field, bounds.staff_start),
-        "DATE_FIN_PROF" => date_leaf(writer, field, bounds.staff_end),
-        _ => false,
-    });
-    writer.close();
+    let dates = [
+        bounds.start,
+        bounds.end,
+        bounds.staff_start,
+        bounds.staff_end,
+    ]
+    .map(|date| date.map(format_french));
+    let values: Vec<(&str, Option<&str>)> = YEAR
+        .fields
+        .iter()
+        .zip(&dates)
+        .map(|(field, date)| (field.name, date.as_deref()))
+        .collect();
+    write_leaves(writer, name, &[], &YEAR, &kept, &values);
 }
 
 fn write(
@@ -194,23 +197,21 @@ fn write(
     let kept = kept_blocks(spec, dataset);
     write_fields(&mut writer, &DATA, &kept, |writer, name| match name {
         "UAJ" => {
-            writer.open(name, &[]);
-            write_fields(
+            // The establishment's own id is the UAJ unless the file said otherwise.
+            let id = Some(envelope.uaj.as_str())
+                .filter(|_| establishment.extra.get("ETAB_UAJ_ID").is_none());
+            write_leaves(
                 writer,
+                name,
+                &[],
                 &ESTABLISHMENT,
                 &establishment.extra,
-                |writer, field| match field {
-                    // The establishment's own id is the UAJ unless the file said otherwise.
-                    "ETAB_UAJ_ID" => {
-                        establishment.extra.get(field).is_none()
-                            && leaf(writer, field, Some(&envelope.uaj))
-                    }
-                    "DENOM_PRINC" => leaf(writer, field, establishment.name.as_deref()),
-                    "DENOM_COMPL" => leaf(writer, field, establishment.name_complement.as_deref()),
-                    _ => false,
-                },
+                &[
+                    ("ETAB_UAJ_ID", id),
+                    ("DENOM_PRINC", establishment.name.as_deref()),
+                    ("DENOM_COMPL", establishment.name_complement.as_deref()),
+                ],
             );
-            writer.close();
             true
         }
         "ANNEE_SCOLAIRE" => {

@@ -22,7 +22,7 @@ use crate::bee::{
     Blocks, Reading, SiecleFormat, Spec, begin, each_record, envelope, kept_blocks, list_block,
     names, package, read_document, sniff_root,
 };
-use crate::layout::{Layout, Record, date_leaf, leaf, one, opt, write_fields};
+use crate::layout::{Layout, Record, leaf, one, opt, write_fields, write_leaves};
 
 /// Format id.
 pub(crate) const ID: &str = "siecle-eleves";
@@ -530,42 +530,43 @@ fn ids(student: &Student) -> Vec<(&str, &str)> {
 }
 
 fn write_student(writer: &mut XmlWriter, student: &Student, with_addresses: bool) {
-    writer.open("ELEVE", &ids(student));
-    write_fields(
+    let birth = student.birth_date.map(format_french);
+    let leaving = student.leaving_date.map(format_french);
+    let entry = student.entry_date.map(format_french);
+    let address = student.address_id.as_deref().filter(|_| with_addresses);
+    write_leaves(
         writer,
+        "ELEVE",
+        &ids(student),
         &STUDENT,
         &student.extra,
-        |writer, name| match name {
-            "ID_NATIONAL" => leaf(writer, name, student.ine.as_deref()),
-            "ELENOET" => leaf(writer, name, student.elenoet.as_deref()),
-            "ID_ELEVE_ETAB" => leaf(writer, name, student.school_id.as_deref()),
-            "ID_PRV_ELE" => leaf(writer, name, student.private_id.as_deref()),
-            "NOM_DE_FAMILLE" => leaf(writer, name, student.family_name.as_deref()),
-            "NOM_USAGE" => leaf(writer, name, student.usage_name.as_deref()),
-            "PRENOM" => leaf(writer, name, student.first_name.as_deref()),
-            "PRENOM2" => leaf(writer, name, student.first_name2.as_deref()),
-            "PRENOM3" => leaf(writer, name, student.first_name3.as_deref()),
-            "DATE_NAISS" => date_leaf(writer, name, student.birth_date),
-            "DATE_SORTIE" => date_leaf(writer, name, student.leaving_date),
-            "DATE_ENTREE" => date_leaf(writer, name, student.entry_date),
-            "ADRESSE_ID" => with_addresses && leaf(writer, name, student.address_id.as_deref()),
-            "CODE_MOTIF_SORTIE" => leaf(writer, name, student.leaving_reason.as_deref()),
-            "CODE_SEXE" => leaf(writer, name, student.sex.as_deref()),
-            "CODE_MEF" => leaf(writer, name, student.mef.as_deref()),
-            _ => false,
-        },
+        &[
+            ("ID_NATIONAL", student.ine.as_deref()),
+            ("ELENOET", student.elenoet.as_deref()),
+            ("ID_ELEVE_ETAB", student.school_id.as_deref()),
+            ("ID_PRV_ELE", student.private_id.as_deref()),
+            ("NOM_DE_FAMILLE", student.family_name.as_deref()),
+            ("NOM_USAGE", student.usage_name.as_deref()),
+            ("PRENOM", student.first_name.as_deref()),
+            ("PRENOM2", student.first_name2.as_deref()),
+            ("PRENOM3", student.first_name3.as_deref()),
+            ("DATE_NAISS", birth.as_deref()),
+            ("DATE_SORTIE", leaving.as_deref()),
+            ("DATE_ENTREE", entry.as_deref()),
+            ("ADRESSE_ID", address),
+            ("CODE_MOTIF_SORTIE", student.leaving_reason.as_deref()),
+            ("CODE_SEXE", student.sex.as_deref()),
+            ("CODE_MEF", student.mef.as_deref()),
+        ],
     );
-    writer.close();
 }
 
 fn write_structure(writer: &mut XmlWriter, code: &str, kind: &str, extra: &Extra) {
-    writer.open("STRUCTURE", &[]);
-    write_fields(writer, &STRUCTURE, extra, |writer, name| match name {
-        "CODE_STRUCTURE" => leaf(writer, name, Some(code)),
-        "TYPE_STRUCTURE" => leaf(writer, name, Some(kind)),
-        _ => false,
-    });
-    writer.close();
+    let values = [
+        ("CODE_STRUCTURE", Some(code)),
+        ("TYPE_STRUCTURE", Some(kind)),
+    ];
+    write_leaves(writer, "STRUCTURE", &[], &STRUCTURE, extra, &values);
 }
 
 /// The groups SIECLE lists for each student: memberships naming the student by ELEVE_ID
@@ -633,14 +634,19 @@ fn write(
             |writer, student| {
                 writer.open("OPTION", &ids(student));
                 for option in &student.options {
-                    writer.open("OPTIONS_ELEVE", &[]);
-                    write_fields(writer, &OPTION, &option.extra, |writer, name| match name {
-                        "NUM_OPTION" => leaf(writer, name, option.rank.as_deref()),
-                        "CODE_MODALITE_ELECT" => leaf(writer, name, option.modality.as_deref()),
-                        "CODE_MATIERE" => leaf(writer, name, option.subject.as_deref()),
-                        _ => false,
-                    });
-                    writer.close();
+                    let values = [
+                        ("NUM_OPTION", option.rank.as_deref()),
+                        ("CODE_MODALITE_ELECT", option.modality.as_deref()),
+                        ("CODE_MATIERE", option.subject.as_deref()),
+                    ];
+                    write_leaves(
+                        writer,
+                        "OPTIONS_ELEVE",
+                        &[],
+                        &OPTION,
+                        &option.extra,
+                        &values,
+                    );
                 }
                 writer.close();
             },

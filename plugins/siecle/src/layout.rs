@@ -5,8 +5,6 @@
 //! fields back in SIECLE's order with the kept children at their places, so that
 //! read → write → read gives the same model whatever the file held.
 
-use chrono::NaiveDate;
-use passerelle_core::dates::format_french;
 use passerelle_core::model::{Extra, ExtraNode};
 use passerelle_core::xml::{Node, XmlWriter};
 
@@ -177,14 +175,41 @@ pub(crate) fn leaf(writer: &mut XmlWriter, name: &str, value: Option<&str>) -> b
     }
 }
 
-/// Writes a date as `DD/MM/YYYY` when there is one.
-pub(crate) fn date_leaf(writer: &mut XmlWriter, name: &str, value: Option<NaiveDate>) -> bool {
-    leaf(writer, name, value.map(format_french).as_deref())
-}
-
 /// Writes one kept element.
 pub(crate) fn write_node(writer: &mut XmlWriter, node: &ExtraNode) {
     writer.extra(&Extra(vec![node.clone()]));
+}
+
+/// Writes a whole record: `<name …>`, its children as [`write_fields`] does, `</name>`.
+pub(crate) fn write_record(
+    writer: &mut XmlWriter,
+    name: &str,
+    attributes: &[(&str, &str)],
+    layout: &Layout,
+    extra: &Extra,
+    emit: impl FnMut(&mut XmlWriter, &'static str) -> bool,
+) {
+    writer.open(name, attributes);
+    write_fields(writer, layout, extra, emit);
+    writer.close();
+}
+
+/// Writes a record whose modelled children are leaves: `values` gives each one's value.
+pub(crate) fn write_leaves(
+    writer: &mut XmlWriter,
+    name: &str,
+    attributes: &[(&str, &str)],
+    layout: &Layout,
+    extra: &Extra,
+    values: &[(&str, Option<&str>)],
+) {
+    write_record(writer, name, attributes, layout, extra, |writer, field| {
+        let value = values
+            .iter()
+            .find(|(name, _)| *name == field)
+            .and_then(|(_, value)| *value);
+        leaf(writer, field, value)
+    });
 }
 
 /// Writes the children of a record: `emit` writes the modelled child of a name (and says

@@ -5,10 +5,8 @@
 //! [`code_lists`] names, the others under their list element name); every other block is
 //! kept verbatim and written back in its place. VERSION 2.0 (2017) and 3.1 (2018+).
 
-use std::collections::BTreeMap;
-
 use passerelle_core::diagnostics::Severity;
-use passerelle_core::format::{FormatError, OutputFile, ReadInput, ReadOutput, WriteOptions};
+use passerelle_core::format::{FormatError, OutputFile, WriteOptions};
 use passerelle_core::model::{
     CodeItem, CompulsoryOption, Dataset, Extra, ExtraNode, Mef, Programme, Subject, code_lists,
 };
@@ -16,9 +14,9 @@ use passerelle_core::xml::{Node, StartTag, XmlStream, XmlWriter};
 
 use crate::bee::{
     Blocks, Reading, SiecleFormat, Spec, begin, each_record, envelope, kept_blocks, list_block,
-    package, read_document, sniff_root,
+    package, read_family, sniff_root,
 };
-use crate::layout::{Layout, Record, leaf, one, opt, write_fields};
+use crate::layout::{Layout, Record, one, opt, write_fields, write_leaves};
 
 /// The format.
 pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
@@ -30,7 +28,7 @@ pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
                       programmes, listes de codes)",
     },
     sniff: sniff_root,
-    read,
+    read: read_family::<Reader>,
     write: Some(write),
 };
 
@@ -230,11 +228,8 @@ fn renamed(extra: Extra, from: &str, to: &str) -> Extra {
     )
 }
 
+#[derive(Default)]
 struct Reader;
-
-fn read(spec: &Spec, input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
-    read_document(spec, input, Reader, true)
-}
 
 /// The code attribute of a record, or a remark and `None`.
 fn code_of(reading: &mut Reading<'_>, node: &Node, attribute: &str) -> Option<String> {
@@ -250,29 +245,6 @@ fn code_of(reading: &mut Reading<'_>, node: &Node, attribute: &str) -> Option<St
         );
     }
     code
-}
-
-/// Inserts into a map by code, keeping the first of two different records.
-fn insert_first<T: PartialEq>(
-    reading: &mut Reading<'_>,
-    map: impl FnOnce(&mut Dataset) -> &mut BTreeMap<String, T>,
-    code: String,
-    value: T,
-    line: u32,
-    what: &str,
-) {
-    let map = map(&mut reading.dataset);
-    match map.get(&code) {
-        None => {
-            map.insert(code, value);
-        }
-        Some(first) if *first == value => {}
-        Some(_) => reading.invalid(
-            Severity::Warning,
-            line,
-            format!("{what} {code} apparaît deux fois avec des contenus différents : le premier est gardé"),
-        ),
-    }
 }
 
 impl Blocks for Reader {
@@ -299,7 +271,7 @@ impl Blocks for Reader {
                     extra: record.rest(),
                     source: reading.source(node.line),
                 };
-                insert_first(reading, |d| &mut d.mefs, code, mef, node.line, "le MEF");
+                reading.insert_first(|d| &mut d.mefs, code, mef, node.line, "le MEF");
             })?,
             "MATIERES" => each_record(reading, stream, "MATIERES", "MATIERE", |reading, node| {
                 let Some(code) = code_of(reading, &node, "CODE_MATIERE") else {
@@ -315,14 +287,7 @@ impl Blocks for Reader {
                     extra: record.rest(),
                     source: reading.source(node.line),
                 };
-                insert_first(
-                    reading,
-                    |d| &mut d.subjects,
-                    code,
-                    subject,
-                    node.line,
-                    "la matière",
-                );
+                reading.insert_first(|d| &mut d.subjects, code, subject, node.line, "la matière");
             })?,
             "PROGRAMMES" => each_record(
                 reading,
@@ -396,8 +361,7 @@ fn read_item(reading: &mut Reading<'_>, list: &SimpleList, node: &Node) {
         source: reading.source(node.line),
     };
     let key = list.key;
-    insert_first(
-        reading,
+    reading.insert_first(
         |d| d.code_lists.entry(key.to_string()).or_default(),
         code,
         item,
@@ -407,81 +371,86 @@ fn read_item(reading: &mut Reading<'_>, list: &SimpleList, node: &Node) {
 }
 
 fn write_item(writer: &mut XmlWriter, list: &SimpleList, item: &CodeItem) {
-    writer.open(list.item, &[(list.attribute, item.code.as_str())]);
     let extra = if list.key == code_lists::COURSE_MODES {
         renamed(item.extra.clone(), CO_TEACHING.0, CO_TEACHING.1)
     } else {
         item.extra.clone()
     };
-    write_fields(writer, &ITEM, &extra, |writer, name| match name {
-        "LIBELLE_COURT" => leaf(writer, name, item.short_label.as_deref()),
-        "LIBELLE_LONG" => leaf(writer, name, item.long_label.as_deref()),
-        _ => false,
-    });
-    writer.close();
+    write_leaves(
+        writer,
+        list.item,
+        &[(list.attribute, item.code.as_str())],
+        &ITEM,
+        &extra,
+        &[
+            ("LIBELLE_COURT", item.short_label.as_deref()),
+            ("LIBELLE_LONG", item.long_label.as_deref()),
+        ],
+    );
 }
 
 fn write_mef(writer: &mut XmlWriter, mef: &Mef) {
-    writer.open("MEF", &[("CODE_MEF", mef.code.as_str())]);
-    write_fields(writer, &MEF, &mef.extra, |writer, name| match name {
-        "FORMATION" => leaf(writer, name, mef.formation.as_deref()),
-        "SPECIALITE" => leaf(writer, name, mef.speciality.as_deref()),
-        "LIBELLE_LONG" => leaf(writer, name, mef.long_label.as_deref()),
-        "LIBELLE_EDITION" => leaf(writer, name, mef.edition_label.as_deref()),
-        "CODE_MEFSTAT" => leaf(writer, name, mef.mefstat11.as_deref()),
-        _ => false,
-    });
-    writer.close();
+    write_leaves(
+        writer,
+        "MEF",
+        &[("CODE_MEF", mef.code.as_str())],
+        &MEF,
+        &mef.extra,
+        &[
+            ("FORMATION", mef.formation.as_deref()),
+            ("SPECIALITE", mef.speciality.as_deref()),
+            ("LIBELLE_LONG", mef.long_label.as_deref()),
+            ("LIBELLE_EDITION", mef.edition_label.as_deref()),
+            ("CODE_MEFSTAT", mef.mefstat11.as_deref()),
+        ],
+    );
 }
 
 fn write_subject(writer: &mut XmlWriter, subject: &Subject) {
-    writer.open("MATIERE", &[("CODE_MATIERE", subject.code.as_str())]);
-    write_fields(
+    write_leaves(
         writer,
+        "MATIERE",
+        &[("CODE_MATIERE", subject.code.as_str())],
         &SUBJECT,
         &subject.extra,
-        |writer, name| match name {
-            "CODE_GESTION" => leaf(writer, name, subject.management_code.as_deref()),
-            "LIBELLE_COURT" => leaf(writer, name, subject.short_label.as_deref()),
-            "LIBELLE_LONG" => leaf(writer, name, subject.long_label.as_deref()),
-            "LIBELLE_EDITION" => leaf(writer, name, subject.edition_label.as_deref()),
-            _ => false,
-        },
+        &[
+            ("CODE_GESTION", subject.management_code.as_deref()),
+            ("LIBELLE_COURT", subject.short_label.as_deref()),
+            ("LIBELLE_LONG", subject.long_label.as_deref()),
+            ("LIBELLE_EDITION", subject.edition_label.as_deref()),
+        ],
     );
-    writer.close();
 }
 
 fn write_programme(writer: &mut XmlWriter, programme: &Programme) {
-    writer.open("PROGRAMME", &[]);
-    write_fields(
+    write_leaves(
         writer,
+        "PROGRAMME",
+        &[],
         &PROGRAMME,
         &programme.extra,
-        |writer, name| match name {
-            "CODE_MEF" => leaf(writer, name, programme.mef.as_deref()),
-            "CODE_MATIERE" => leaf(writer, name, programme.subject.as_deref()),
-            "CODE_MODALITE_ELECT" => leaf(writer, name, programme.modality.as_deref()),
-            "HORAIRE" => leaf(writer, name, programme.hours.as_deref()),
-            _ => false,
-        },
+        &[
+            ("CODE_MEF", programme.mef.as_deref()),
+            ("CODE_MATIERE", programme.subject.as_deref()),
+            ("CODE_MODALITE_ELECT", programme.modality.as_deref()),
+            ("HORAIRE", programme.hours.as_deref()),
+        ],
     );
-    writer.close();
 }
 
 fn write_compulsory_option(writer: &mut XmlWriter, option: &CompulsoryOption) {
-    writer.open("OPTION_OBLIGATOIRE", &[]);
-    write_fields(
+    write_leaves(
         writer,
+        "OPTION_OBLIGATOIRE",
+        &[],
         &COMPULSORY_OPTION,
         &option.extra,
-        |writer, name| match name {
-            "CODE_MEF" => leaf(writer, name, Some(&option.mef)),
-            "CODE_MATIERE" => leaf(writer, name, Some(&option.subject)),
-            "RANG_OPTION" => leaf(writer, name, option.rank.as_deref()),
-            _ => false,
-        },
+        &[
+            ("CODE_MEF", Some(&option.mef)),
+            ("CODE_MATIERE", Some(&option.subject)),
+            ("RANG_OPTION", option.rank.as_deref()),
+        ],
     );
-    writer.close();
 }
 
 fn write(

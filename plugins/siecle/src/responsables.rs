@@ -9,16 +9,16 @@
 use std::collections::BTreeSet;
 
 use passerelle_core::diagnostics::Severity;
-use passerelle_core::format::{FormatError, OutputFile, ReadInput, ReadOutput, WriteOptions};
+use passerelle_core::format::{FormatError, OutputFile, WriteOptions};
 use passerelle_core::model::{Dataset, Guardian, GuardianLink};
 use passerelle_core::xml::{Node, StartTag, XmlStream, XmlWriter};
 
 use crate::address;
 use crate::bee::{
     Blocks, Reading, SiecleFormat, Spec, begin, each_record, envelope, kept_blocks, list_block,
-    names, package, read_document, sniff_root,
+    names, package, read_family, sniff_root,
 };
-use crate::layout::{Layout, Record, leaf, one, opt, write_fields};
+use crate::layout::{Layout, Record, one, opt, write_fields, write_leaves};
 
 /// The format. VERSION 1.9 is the 2017 layout; 2.0 is the 2018+ layout of the independent
 /// sample establishment.
@@ -31,7 +31,7 @@ pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
                       ResponsablesSansAdresses.xml)",
     },
     sniff: sniff_root,
-    read,
+    read: read_family::<Reader>,
     write: Some(write),
 };
 
@@ -78,11 +78,8 @@ static LINK: Layout = Layout {
     foreign: &[],
 };
 
+#[derive(Default)]
 struct Reader;
-
-fn read(spec: &Spec, input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
-    read_document(spec, input, Reader, true)
-}
 
 impl Blocks for Reader {
     fn block(
@@ -129,20 +126,13 @@ fn read_person(reading: &mut Reading<'_>, node: Node) {
         extra: record.rest(),
         source: reading.source(node.line),
     };
-    match reading.dataset.guardians.get(id) {
-        None => {
-            reading.dataset.guardians.insert(id.to_string(), guardian);
-        }
-        Some(first) if *first == guardian => {}
-        Some(_) => reading.invalid(
-            Severity::Warning,
-            node.line,
-            format!(
-                "le PERSONNE_ID {id} apparaît deux fois avec des contenus différents : la \
-                 première fiche est gardée"
-            ),
-        ),
-    }
+    reading.insert_first(
+        |dataset| &mut dataset.guardians,
+        id.to_string(),
+        guardian,
+        node.line,
+        "le PERSONNE_ID",
+    );
 }
 
 fn read_link(reading: &mut Reading<'_>, node: Node) {
@@ -170,34 +160,40 @@ fn read_link(reading: &mut Reading<'_>, node: Node) {
 }
 
 fn write_person(writer: &mut XmlWriter, guardian: &Guardian) {
-    writer.open("PERSONNE", &[("PERSONNE_ID", guardian.id.as_str())]);
-    write_fields(
+    write_leaves(
         writer,
+        "PERSONNE",
+        &[("PERSONNE_ID", guardian.id.as_str())],
         &PERSON,
         &guardian.extra,
-        |writer, name| match name {
-            "LC_CIVILITE" => leaf(writer, name, guardian.civility.as_deref()),
-            "NOM_DE_FAMILLE" => leaf(writer, name, guardian.family_name.as_deref()),
-            "NOM_USAGE" => leaf(writer, name, guardian.usage_name.as_deref()),
-            "PRENOM" => leaf(writer, name, guardian.first_name.as_deref()),
-            "ADRESSE_ID" => leaf(writer, name, guardian.address_id.as_deref()),
-            _ => false,
-        },
+        &[
+            ("LC_CIVILITE", guardian.civility.as_deref()),
+            ("NOM_DE_FAMILLE", guardian.family_name.as_deref()),
+            ("NOM_USAGE", guardian.usage_name.as_deref()),
+            ("PRENOM", guardian.first_name.as_deref()),
+            ("ADRESSE_ID", guardian.address_id.as_deref()),
+        ],
     );
-    writer.close();
 }
 
 fn write_link(writer: &mut XmlWriter, link: &GuardianLink) {
-    writer.open("RESPONSABLE_ELEVE", &[]);
-    write_fields(writer, &LINK, &link.extra, |writer, name| match name {
-        "ELEVE_ID" => leaf(writer, name, Some(&link.eleve_id)),
-        "PERSONNE_ID" => leaf(writer, name, Some(&link.guardian_id)),
-        "RESP_LEGAL" => leaf(writer, name, link.legal_guardian.as_deref()),
-        "NIVEAU_RESPONSABILITE" => leaf(writer, name, link.responsibility_level.as_deref()),
-        "CODE_PARENTE" => leaf(writer, name, link.relationship.as_deref()),
-        _ => false,
-    });
-    writer.close();
+    write_leaves(
+        writer,
+        "RESPONSABLE_ELEVE",
+        &[],
+        &LINK,
+        &link.extra,
+        &[
+            ("ELEVE_ID", Some(&link.eleve_id)),
+            ("PERSONNE_ID", Some(&link.guardian_id)),
+            ("RESP_LEGAL", link.legal_guardian.as_deref()),
+            (
+                "NIVEAU_RESPONSABILITE",
+                link.responsibility_level.as_deref(),
+            ),
+            ("CODE_PARENTE", link.relationship.as_deref()),
+        ],
+    );
 }
 
 fn write(

@@ -9,15 +9,15 @@
 //! none (read from STS) is written with the establishment's UAJ.
 
 use passerelle_core::diagnostics::Severity;
-use passerelle_core::format::{FormatError, OutputFile, ReadInput, ReadOutput, WriteOptions};
+use passerelle_core::format::{FormatError, OutputFile, WriteOptions};
 use passerelle_core::model::{Dataset, Division, DivisionAttachment, Extra, Group, MefAttachment};
 use passerelle_core::xml::{Node, StartTag, XmlStream, XmlWriter};
 
 use crate::bee::{
     Blocks, Reading, SiecleFormat, Spec, begin, each_record, envelope, kept_blocks, list_block,
-    package, read_document, sniff_root,
+    package, read_family, sniff_root,
 };
-use crate::layout::{Layout, Record, leaf, one, opt, write_fields};
+use crate::layout::{Layout, Record, leaf, one, opt, write_fields, write_record};
 
 /// The format.
 pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
@@ -28,7 +28,7 @@ pub(crate) static FORMAT: SiecleFormat = SiecleFormat {
         description: "Export SIECLE des structures (Structures.xml : divisions et groupes)",
     },
     sniff: sniff_root,
-    read,
+    read: read_family::<Reader>,
     write: Some(write),
 };
 
@@ -76,11 +76,8 @@ static DIVISION_ATTACHMENT: Layout = Layout {
     foreign: STS_ONLY,
 };
 
+#[derive(Default)]
 struct Reader;
-
-fn read(spec: &Spec, input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
-    read_document(spec, input, Reader, true)
-}
 
 impl Blocks for Reader {
     fn block(
@@ -189,13 +186,13 @@ fn read_division(reading: &mut Reading<'_>, node: Node) {
         source: reading.source(node.line),
         ..Division::default()
     };
-    match reading.dataset.divisions.get(&code) {
-        None => {
-            reading.dataset.divisions.insert(code, division);
-        }
-        Some(first) if *first == division => {}
-        Some(_) => duplicate(reading, "la division", &code, node.line),
-    }
+    reading.insert_first(
+        |dataset| &mut dataset.divisions,
+        code,
+        division,
+        node.line,
+        "la division",
+    );
 }
 
 fn read_group(reading: &mut Reading<'_>, node: Node) {
@@ -226,23 +223,12 @@ fn read_group(reading: &mut Reading<'_>, node: Node) {
         source: reading.source(node.line),
         ..Group::default()
     };
-    match reading.dataset.groups.get(&code) {
-        None => {
-            reading.dataset.groups.insert(code, group);
-        }
-        Some(first) if *first == group => {}
-        Some(_) => duplicate(reading, "le groupe", &code, node.line),
-    }
-}
-
-fn duplicate(reading: &mut Reading<'_>, what: &str, code: &str, line: u32) {
-    reading.invalid(
-        Severity::Warning,
-        line,
-        format!(
-            "{what} « {code} » apparaît deux fois avec des contenus différents : le premier est \
-             gardé"
-        ),
+    reading.insert_first(
+        |dataset| &mut dataset.groups,
+        code,
+        group,
+        node.line,
+        "le groupe",
     );
 }
 
@@ -256,11 +242,9 @@ fn write_attachments<'a>(
     attachments: impl IntoIterator<Item = (&'a str, &'a Extra)>,
 ) -> bool {
     list_block(writer, container, attachments, |writer, (code, extra)| {
-        writer.open(item, &[]);
-        write_fields(writer, layout, extra, |writer, name| {
+        write_record(writer, item, &[], layout, extra, |writer, name| {
             name == code_element && leaf(writer, name, Some(code))
         });
-        writer.close();
     })
 }
 
@@ -314,9 +298,11 @@ fn write(
             name,
             dataset.divisions.values(),
             |writer, division| {
-                writer.open("DIVISION", &[("CODE_STRUCTURE", division.code.as_str())]);
-                write_fields(
+                let code = [("CODE_STRUCTURE", division.code.as_str())];
+                write_record(
                     writer,
+                    "DIVISION",
+                    &code,
                     &DIVISION,
                     &division.extra,
                     |writer, name| match name {
@@ -330,27 +316,32 @@ fn write(
                         ),
                     },
                 );
-                writer.close();
             },
         ),
         "GROUPES" => list_block(writer, name, dataset.groups.values(), |writer, group| {
-            writer.open("GROUPE", &[("CODE_STRUCTURE", group.code.as_str())]);
-            write_fields(writer, &GROUP, &group.extra, |writer, name| match name {
-                "MEFS_APPARTENANCE" => write_mefs(writer, &group.mefs),
-                "DIVISIONS_APPARTENANCE" => write_attachments(
-                    writer,
-                    name,
-                    "DIVISION_APPARTENANCE",
-                    "CODE_STRUCTURE",
-                    &DIVISION_ATTACHMENT,
-                    group
-                        .divisions
-                        .iter()
-                        .map(|division| (division.code.as_str(), &division.extra)),
-                ),
-                _ => common_field(writer, name, group.label.as_deref(), &group.extra, uaj),
-            });
-            writer.close();
+            let code = [("CODE_STRUCTURE", group.code.as_str())];
+            write_record(
+                writer,
+                "GROUPE",
+                &code,
+                &GROUP,
+                &group.extra,
+                |writer, name| match name {
+                    "MEFS_APPARTENANCE" => write_mefs(writer, &group.mefs),
+                    "DIVISIONS_APPARTENANCE" => write_attachments(
+                        writer,
+                        name,
+                        "DIVISION_APPARTENANCE",
+                        "CODE_STRUCTURE",
+                        &DIVISION_ATTACHMENT,
+                        group
+                            .divisions
+                            .iter()
+                            .map(|division| (division.code.as_str(), &division.extra)),
+                    ),
+                    _ => common_field(writer, name, group.label.as_deref(), &group.extra, uaj),
+                },
+            );
         }),
         _ => false,
     });

@@ -1,7 +1,7 @@
 //! `siecle-communs` golden fixture (CRLF line endings, Latin-9).
 
 use passerelle_core::format::WriteOptions;
-use passerelle_core::model::{Dataset, Establishment, FileInfo, SchoolYear, YearBounds};
+use passerelle_core::model::{Dataset, Establishment, SchoolYear, YearBounds};
 
 use super::*;
 
@@ -13,16 +13,12 @@ fn the_crlf_fixture_reads_to_the_expected_model() {
     assert_eq!(read.format, "siecle-communs");
     assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
     let mut expected = Dataset::new("0999999Z", Some(2024));
-    expected.files = vec![FileInfo {
-        fichier: "Communs.xml".into(),
-        format: "siecle-communs".into(),
-        version: some("1.7"),
-        uaj: some("0999999Z"),
-        annee: Some(2024),
-        date_export: Some(date(2024, 10, 14)),
-        horodatage: some("14/10/2024 15:42:18"),
-        ..FileInfo::default()
-    }];
+    expected.files = vec![envelope(
+        "Communs.xml",
+        "siecle-communs",
+        "1.7",
+        "14/10/2024 15:42:18",
+    )];
     expected.establishment = Establishment {
         uaj: "0999999Z".into(),
         name: some("COLLEGE"),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use passerelle_core::diagnostics::{Objet, Severity};
 use passerelle_core::format::{FormatError, WriteOptions};
 use passerelle_core::model::{
-    Address, Dataset, FileInfo, Membership, Source, Student, StudentOption, StudentRef,
+    Address, Dataset, Membership, Source, Student, StudentOption, StudentRef,
 };
 
 use super::*;
@@ -128,16 +128,12 @@ fn expected_3_0() -> Dataset {
         ..Address::default()
     };
     let mut dataset = Dataset::new("0999999Z", Some(2024));
-    dataset.files = vec![FileInfo {
-        fichier: "ElevesAvecAdresses.xml".into(),
-        format: "siecle-eleves".into(),
-        version: some("3.0"),
-        uaj: some("0999999Z"),
-        annee: Some(2024),
-        date_export: Some(date(2024, 10, 14)),
-        horodatage: some("14/10/2024 15:43:00"),
-        ..FileInfo::default()
-    }];
+    dataset.files = vec![envelope(
+        "ElevesAvecAdresses.xml",
+        "siecle-eleves",
+        "3.0",
+        "14/10/2024 15:43:00",
+    )];
     dataset.reference_date = Some(date(2024, 10, 14));
     dataset.students = BTreeMap::from([
         (zoe.eleve_id.clone(), zoe),

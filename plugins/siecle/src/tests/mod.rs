@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use passerelle_core::detect::{ReadFile, read_input};
 use passerelle_core::format::{OutputFile, ReadOptions, Registry, WriteOptions};
 use passerelle_core::input::{InputFile, Limits, read_zip};
-use passerelle_core::model::{Dataset, Extra, ExtraNode};
+use passerelle_core::model::{Dataset, Extra, ExtraNode, FileInfo};
 
 mod communs;
 mod eleves;
@@ -121,6 +121,26 @@ pub(super) fn assert_round_trip(format: &str, dataset: &Dataset) {
     assert_eq!(without_files(&reread.dataset), without_files(dataset));
     let second = write(format, &reread.dataset, &options);
     assert_eq!(second, first, "{format}: writing again changes the bytes");
+}
+
+/// The envelope of a golden fixture of UAJ 0999999Z: file, format, version, and the
+/// `HORODATAGE` (`DD/MM/YYYY HH:MM:SS`) whose date is the export date.
+pub(super) fn envelope(fichier: &str, format: &str, version: &str, horodatage: &str) -> FileInfo {
+    let date_export = NaiveDate::parse_from_str(&horodatage[..10], "%d/%m/%Y").unwrap();
+    FileInfo {
+        fichier: fichier.into(),
+        format: format.into(),
+        version: some(version),
+        uaj: some("0999999Z"),
+        annee: Some(if date_export.month() >= 8 {
+            date_export.year()
+        } else {
+            date_export.year() - 1
+        }),
+        date_export: Some(date_export),
+        horodatage: some(horodatage),
+        ..FileInfo::default()
+    }
 }
 
 pub(super) fn text(name: &str, value: &str) -> ExtraNode {

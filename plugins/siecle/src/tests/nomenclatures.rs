@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use passerelle_core::format::WriteOptions;
 use passerelle_core::model::{
-    CodeItem, CompulsoryOption, Dataset, FileInfo, Mef, Programme, Subject, code_lists,
+    CodeItem, CompulsoryOption, Dataset, Mef, Programme, Subject, code_lists,
 };
 
 use super::*;
@@ -35,16 +35,12 @@ fn mef_dates() -> Vec<ExtraNode> {
 
 fn expected() -> Dataset {
     let mut dataset = Dataset::new("0999999Z", Some(2017));
-    dataset.files = vec![FileInfo {
-        fichier: "Nomenclature.xml".into(),
-        format: "siecle-nomenclatures".into(),
-        version: some("2.0"),
-        uaj: some("0999999Z"),
-        annee: Some(2017),
-        date_export: Some(date(2017, 10, 2)),
-        horodatage: some("02/10/2017 07:15:40"),
-        ..FileInfo::default()
-    }];
+    dataset.files = vec![envelope(
+        "Nomenclature.xml",
+        "siecle-nomenclatures",
+        "2.0",
+        "02/10/2017 07:15:40",
+    )];
     let with_origin = |origin: &str, mut before: Vec<ExtraNode>| {
         let mut tail = mef_dates();
         tail[1] = text("MEF_ORIGINE", origin);

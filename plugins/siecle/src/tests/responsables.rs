@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use passerelle_core::format::WriteOptions;
-use passerelle_core::model::{Address, Dataset, FileInfo, Guardian, GuardianLink};
+use passerelle_core::model::{Address, Dataset, Guardian, GuardianLink};
 
 use super::*;
 
@@ -29,16 +29,12 @@ fn the_2017_fixture_reads_resp_legal() {
     assert_eq!(read.format, "siecle-responsables");
     assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
     let mut expected = Dataset::new("0999999Z", Some(2017));
-    expected.files = vec![FileInfo {
-        fichier: "ResponsablesAvecAdresses.xml".into(),
-        format: "siecle-responsables".into(),
-        version: some("1.9"),
-        uaj: some("0999999Z"),
-        annee: Some(2017),
-        date_export: Some(date(2017, 10, 2)),
-        horodatage: some("02/10/2017 07:14:02"),
-        ..FileInfo::default()
-    }];
+    expected.files = vec![envelope(
+        "ResponsablesAvecAdresses.xml",
+        "siecle-responsables",
+        "1.9",
+        "02/10/2017 07:14:02",
+    )];
     let mother = Guardian {
         id: "3000001".into(),
         civility: some("MME"),

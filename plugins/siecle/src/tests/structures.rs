@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use passerelle_core::format::WriteOptions;
-use passerelle_core::model::{
-    Dataset, Division, DivisionAttachment, FileInfo, Group, MefAttachment,
-};
+use passerelle_core::model::{Dataset, Division, DivisionAttachment, Group, MefAttachment};
 
 use super::*;
 
@@ -30,16 +28,12 @@ fn the_fixture_reads_to_the_expected_model() {
     assert!(read.diagnostics.is_empty(), "{:?}", read.diagnostics);
     let rne = || text("CODE_RNE", "0999999Z");
     let mut expected = Dataset::new("0999999Z", Some(2024));
-    expected.files = vec![FileInfo {
-        fichier: "Structures.xml".into(),
-        format: "siecle-structures".into(),
-        version: some("2.0"),
-        uaj: some("0999999Z"),
-        annee: Some(2024),
-        date_export: Some(date(2024, 10, 14)),
-        horodatage: some("14/10/2024 15:45:31"),
-        ..FileInfo::default()
-    }];
+    expected.files = vec![envelope(
+        "Structures.xml",
+        "siecle-structures",
+        "2.0",
+        "14/10/2024 15:45:31",
+    )];
     let divisions = [
         Division {
             code: "3 A".into(),
