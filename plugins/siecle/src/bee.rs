@@ -251,7 +251,10 @@ pub(crate) fn each_record(
             reading.invalid(
                 Severity::Warning,
                 line,
-                format!("élément <{name}> inattendu dans <{list}> (seuls des <{item}> y sont attendus) : il est ignoré"),
+                format!(
+                    "élément <{name}> inattendu dans <{list}> (seuls des <{item}> y sont \
+                     attendus) : il est ignoré"
+                ),
             );
         }
     }
@@ -347,18 +350,20 @@ pub(crate) fn read_document<B: Blocks>(
             .as_deref()
             .is_some_and(|v| spec.versions.contains(&v))
     {
-        let shown = version
-            .as_deref()
-            .map_or_else(|| "absente".to_string(), |version| format!("« {version} »"));
+        let said = match &version {
+            Some(version) => format!(
+                "porte la VERSION « {version} », que passerelle ne connaît pas (connues : {})",
+                spec.versions.join(", ")
+            ),
+            None => "n'a pas d'attribut VERSION".to_string(),
+        };
         reading.diagnostics.push(
             Diagnostic::new(
                 codes::VERSION_INCONNUE,
                 Severity::Warning,
                 format!(
-                    "<{}> porte la VERSION {shown}, que passerelle ne connaît pas (connues : {}) : \
-                     le fichier est lu d'après le nom des éléments",
-                    spec.root,
-                    spec.versions.join(", ")
+                    "<{}> {said} : le fichier est lu d'après le nom des éléments",
+                    spec.root
                 ),
             )
             .with_fix(
