@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
 use crate::model::{
-    Address, Alternance, CodeItem, CompulsoryOption, Dataset, DayHours, Division, Establishment,
-    Extra, Group, Guardian, GuardianLink, Mef, Membership, Programme, Room, SchoolYear, Service,
-    Source, StaffMember, Student, Subject, YearBounds,
+    Address, Alternance, CodeItem, CompulsoryOption, Dataset, DayHours, Division,
+    DivisionAttachment, Establishment, Extra, Group, Guardian, GuardianLink, Mef, MefAttachment,
+    Membership, Programme, Room, SchoolYear, Service, ServiceTeacher, Source, StaffMember, Student,
+    Subject, YearBounds,
 };
 
 /// Why two datasets cannot be merged.
@@ -124,6 +125,61 @@ impl Conflicts<'_> {
     fn flag(&mut self, mine: &mut bool, theirs: bool) {
         *mine |= theirs;
     }
+
+    /// Lists of items identified by a code (MEF and division attachments, a service's
+    /// teachers): the same codes in the same order are the same items, whose fields fill
+    /// gaps (headcounts are STS-only, courses emp_sts-only); other codes are a conflict.
+    fn attachments<T: Attachment>(&mut self, field: &str, mine: &mut Vec<T>, theirs: Vec<T>) {
+        let same_codes = mine.len() == theirs.len()
+            && mine.iter().zip(&theirs).all(|(a, b)| a.code() == b.code());
+        if same_codes {
+            for (attachment, other) in mine.iter_mut().zip(theirs) {
+                attachment.fill(other, field, self);
+            }
+        } else {
+            self.list(field, mine, theirs);
+        }
+    }
+}
+
+/// An item of a list identified by a code: a MEF or division attachment, a service teacher.
+trait Attachment: PartialEq + Serialize {
+    fn code(&self) -> &str;
+    fn fill(&mut self, theirs: Self, field: &str, conflicts: &mut Conflicts<'_>);
+}
+
+macro_rules! attachment_impl {
+    ($type:ty) => {
+        impl Attachment for $type {
+            fn code(&self) -> &str {
+                &self.code
+            }
+            fn fill(&mut self, theirs: Self, field: &str, conflicts: &mut Conflicts<'_>) {
+                let planned = format!("{field} {} planned", self.code);
+                conflicts.option(&planned, &mut self.planned, theirs.planned);
+                let actual = format!("{field} {} actual", self.code);
+                conflicts.option(&actual, &mut self.actual, theirs.actual);
+                merge_extra(&mut self.extra, theirs.extra);
+            }
+        }
+    };
+}
+
+attachment_impl!(MefAttachment);
+attachment_impl!(DivisionAttachment);
+
+impl Attachment for ServiceTeacher {
+    fn code(&self) -> &str {
+        &self.id
+    }
+    fn fill(&mut self, theirs: Self, field: &str, conflicts: &mut Conflicts<'_>) {
+        let name = |what: &str| format!("{field} {} {what}", self.id);
+        conflicts.option(&name("kind"), &mut self.kind, theirs.kind);
+        conflicts.option(&name("hours"), &mut self.hours, theirs.hours);
+        conflicts.option(&name("weighting"), &mut self.weighting, theirs.weighting);
+        conflicts.list(&name("courses"), &mut self.courses, theirs.courses);
+        merge_extra(&mut self.extra, theirs.extra);
+    }
 }
 
 /// Extras are format-specific: a union by element name, never a conflict.
@@ -155,7 +211,8 @@ fn merge_entity<T: Merge>(mine: &mut T, theirs: T, found: &mut Vec<Diagnostic>) 
 /// Lists the `Option` fields, then the list fields, of an entity, and merges its extra.
 macro_rules! merge_impl {
     ($type:ty, |$self_:ident| $label:expr, source: $has_source:tt,
-     options: [$($option:ident),*], lists: [$($list:ident),*] $(, flags: [$($flag:ident),*])?) => {
+     options: [$($option:ident),*], lists: [$($list:ident),*]
+     $(, attachments: [$($attachment:ident),*])? $(, flags: [$($flag:ident),*])?) => {
         impl Merge for $type {
             fn label(&$self_) -> String {
                 $label
@@ -166,6 +223,8 @@ macro_rules! merge_impl {
             fn merge_fields(&mut self, theirs: Self, conflicts: &mut Conflicts<'_>) {
                 $(conflicts.option(stringify!($option), &mut self.$option, theirs.$option);)*
                 $(conflicts.list(stringify!($list), &mut self.$list, theirs.$list);)*
+                $($(conflicts.attachments(
+                    stringify!($attachment), &mut self.$attachment, theirs.$attachment);)*)?
                 $($(conflicts.flag(&mut self.$flag, theirs.$flag);)*)?
                 merge_extra(&mut self.extra, theirs.extra);
             }
@@ -188,12 +247,12 @@ merge_impl!(StaffMember, |self| format!("l'individu {}", self.id), source: true,
     lists: [main_teacher_of, disciplines, allowances, other_responsibilities],
     flags: [substitute]);
 merge_impl!(Division, |self| format!("la division « {} »", self.code), source: true,
-    options: [label, planned, actual], lists: [mefs]);
+    options: [label, planned, actual], lists: [], attachments: [mefs]);
 merge_impl!(Group, |self| format!("le groupe « {} »", self.code), source: true,
-    options: [label, planned, actual, max_timetable], lists: [divisions, mefs]);
+    options: [label, planned, actual, max_timetable], lists: [], attachments: [divisions, mefs]);
 merge_impl!(Service, |self| format!(
         "le service {} de « {} »", self.subject, self.structure.code), source: true,
-    options: [hours, co_teaching], lists: [teachers]);
+    options: [hours, co_teaching], lists: [], attachments: [teachers]);
 merge_impl!(Alternance, |self| format!("l'alternance {}", self.code), source: true,
     options: [short_label, long_label], lists: [weeks]);
 merge_impl!(Room, |self| format!("la salle {}", self.code), source: true,
@@ -536,6 +595,31 @@ mod tests {
             .map(|m| m.student.family_name.as_deref())
             .collect();
         assert_eq!(families, [None, Some("MARTIN"), Some("DURAND")]);
+    }
+
+    #[test]
+    fn attachments_in_both_dialects_merge_without_conflict() {
+        // Structures.xml has no headcounts; sts_emp has them on the same MEFs.
+        let division = |planned: Option<u32>| Division {
+            code: "3 A".into(),
+            mefs: vec![MefAttachment {
+                code: "10310019110".into(),
+                planned,
+                ..MefAttachment::default()
+            }],
+            ..Division::default()
+        };
+        let mut a = fragment("Structures.xml", "0999999Z", 2025);
+        a.divisions.insert("3 A".into(), division(None));
+        let mut b = fragment("sts_emp.xml", "0999999Z", 2025);
+        b.divisions.insert("3 A".into(), division(Some(28)));
+        assert!(merge(&mut a, b).unwrap().is_empty());
+        assert_eq!(a.divisions["3 A"].mefs[0].planned, Some(28));
+        let mut c = fragment("autre.xml", "0999999Z", 2025);
+        let mut other = division(None);
+        other.mefs[0].code = "10310019112".into();
+        c.divisions.insert("3 A".into(), other);
+        assert_eq!(merge(&mut a, c).unwrap()[0].code, "CONFLIT_FUSION");
     }
 
     #[test]

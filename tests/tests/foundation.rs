@@ -14,7 +14,20 @@ fn registry_lists_exactly_the_builtin_formats_sorted() {
     let registry = passerelle_builtin::registry().expect("no duplicate ids");
     assert_eq!(
         registry.ids(),
-        ["edt-sts", "edt-table", "json", "pronote-liens", "sts-emp"]
+        [
+            "edt-sts",
+            "edt-table",
+            "json",
+            "pronote-liens",
+            "siecle-communs",
+            "siecle-eleves",
+            "siecle-etablissements",
+            "siecle-geographique",
+            "siecle-nomenclatures",
+            "siecle-responsables",
+            "siecle-structures",
+            "sts-emp",
+        ]
     );
 }
 

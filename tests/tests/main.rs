@@ -4,6 +4,7 @@ mod cli;
 mod edt;
 mod foundation;
 mod pronote_liens;
+mod siecle;
 mod sts_emp;
 
 pub use passerelle_tests::passerelle;
