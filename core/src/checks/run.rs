@@ -522,3 +522,400 @@ pub fn check_establishment(
         other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::checks::testing::{fake_registry, write_fake};
+    use crate::demo::{DemoParams, generate};
+    use crate::objet;
+
+    fn small_demo(uaj: &'static str) -> Dataset {
+        generate(&DemoParams {
+            students: 40,
+            uaj,
+            ..DemoParams::default()
+        })
+    }
+
+    fn check(paths: &[&Path]) -> CheckReport {
+        let paths: Vec<PathBuf> = paths.iter().map(|path| path.to_path_buf()).collect();
+        check_paths(&fake_registry(), &paths, &CheckOptions::default()).expect("readable")
+    }
+
+    fn pairs(report: &EstablishmentReport) -> Vec<(String, crate::diagnostics::Objet)> {
+        crate::checks::testing::found(&report.anomalies)
+    }
+
+    #[test]
+    fn the_command_line_splits_into_establishments() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let batch = root.path().join("academie");
+        for folder in ["college-a", "college-b", "vide/lycee-c/dessous"] {
+            fs::create_dir_all(batch.join(folder)).expect("folder");
+        }
+        fs::write(batch.join("README.md"), "lisez-moi").expect("file");
+        fs::write(batch.join("college-a/sts_emp.xml"), "<STS_EDT/>").expect("file");
+        fs::write(batch.join("college-a/notes.txt"), "notes").expect("file");
+        fs::write(batch.join("college-b/Eleves.zip"), "PK").expect("file");
+        fs::write(batch.join("vide/manifest.json"), "{}").expect("file");
+        fs::write(batch.join("vide/lycee-c/Structures.XML"), "<x/>").expect("file");
+        fs::write(batch.join("vide/lycee-c/dessous/ignore.xml"), "<x/>").expect("file");
+        let plan = plan(std::slice::from_ref(&batch)).expect("plan");
+        let shown = shown(&batch);
+        assert_eq!(
+            plan.establishments
+                .iter()
+                .map(|establishment| establishment.dossier.clone())
+                .collect::<Vec<_>>(),
+            [
+                format!("{shown}/college-a"),
+                format!("{shown}/college-b"),
+                format!("{shown}/vide/lycee-c"),
+            ]
+        );
+        assert_eq!(
+            plan.ignored,
+            [
+                format!("{shown}/README.md"),
+                format!("{shown}/vide/manifest.json")
+            ]
+        );
+        // A folder with candidates is one establishment, its sub-folders unread; files given
+        // directly join it, and the establishment's folder is then ".".
+        let college = batch.join("college-a");
+        let plan_one = super::plan(std::slice::from_ref(&college)).expect("plan");
+        assert_eq!(plan_one.establishments.len(), 1);
+        assert_eq!(plan_one.establishments[0].dossier, shown_path(&college));
+        let with_file = super::plan(&[college.clone(), batch.join("README.md")]).expect("plan");
+        assert_eq!(with_file.establishments[0].dossier, ".");
+        assert_eq!(with_file.establishments[0].paths.len(), 2);
+        assert!(matches!(
+            super::plan(&[root.path().join("absent")]),
+            Err(InputError::NotFound { .. })
+        ));
+    }
+
+    fn shown_path(path: &Path) -> String {
+        shown(path)
+    }
+
+    #[test]
+    fn a_coherent_establishment_has_no_error_and_no_warning() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let dataset = small_demo("0999999Z");
+        for format in [
+            "sts-emp",
+            "edt-sts",
+            "siecle-eleves",
+            "siecle-structures",
+            "siecle-communs",
+        ] {
+            write_fake(folder.path(), format, &dataset);
+        }
+        fs::write(folder.path().join("manifest.json"), "{}").expect("file");
+        let report = check(&[folder.path()]);
+        assert_eq!(report.etablissements.len(), 1);
+        let establishment = &report.etablissements[0];
+        assert_eq!(establishment.uaj.as_deref(), Some("0999999Z"));
+        assert_eq!(establishment.annee, Some(2026));
+        assert_eq!(establishment.dossier, shown(folder.path()));
+        assert_eq!(establishment.ignores, ["manifest.json"]);
+        assert_eq!(
+            establishment
+                .fichiers
+                .iter()
+                .map(|file| (file.fichier.as_str(), file.format.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("ExportXML_Communs.zip!Communs.xml", "siecle-communs"),
+                (
+                    "ExportXML_ElevesSansAdresses.zip!ElevesSansAdresses.xml",
+                    "siecle-eleves"
+                ),
+                (
+                    "ExportXML_Structures.zip!Structures.xml",
+                    "siecle-structures"
+                ),
+                ("emp_sts_0999999Z_2026.xml", "edt-sts"),
+                ("sts_emp_0999999Z_2026.xml", "sts-emp"),
+            ]
+        );
+        assert_eq!(establishment.fichiers[0].version.as_deref(), Some("1.0"));
+        assert!(
+            establishment
+                .anomalies
+                .iter()
+                .all(|anomaly| anomaly.code == "ELEVE_SORTI_DANS_DIVISION"),
+            "{:#?}",
+            establishment.anomalies
+        );
+        assert!(!report.has_errors());
+        assert_eq!(report.resume.warning, 0);
+        assert!(establishment.other.is_empty());
+    }
+
+    #[test]
+    fn files_of_two_uaj_in_one_folder_give_uaj_differents() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let dataset = small_demo("0999999Z");
+        write_fake(folder.path(), "siecle-eleves", &dataset);
+        write_fake(folder.path(), "siecle-structures", &dataset);
+        let mut other = small_demo("0999998Y");
+        other.school_year.millesime = Some(2025);
+        write_fake(folder.path(), "sts-emp", &other);
+        let report = check(&[folder.path()]);
+        let establishment = &report.etablissements[0];
+        assert_eq!(
+            pairs(establishment)
+                .into_iter()
+                .filter(|(code, _)| code != "ELEVE_SORTI_DANS_DIVISION")
+                .collect::<Vec<_>>(),
+            [
+                (
+                    "MILLESIME".to_string(),
+                    objet!(annee = 2025, fichier = "sts_emp_0999998Y_2025.xml")
+                ),
+                (
+                    "UAJ_DIFFERENTS".to_string(),
+                    objet!(fichier = "sts_emp_0999998Y_2025.xml", uaj = "0999998Y")
+                ),
+            ]
+        );
+        assert!(report.has_errors());
+        // The file is still used: its structures are compared with SIECLE's (no
+        // STRUCTURE_ABSENTE: the two demos share their codes).
+        assert!(establishment.fichiers.len() == 3);
+    }
+
+    #[test]
+    fn files_that_cannot_be_read_are_anomalies_of_their_own() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let path = folder.path();
+        let dataset = small_demo("0999999Z");
+        write_fake(path, "sts-emp", &dataset);
+        let written = write_fake(path, "edt-sts", &dataset);
+        // emp_sts saved under an sts_emp name.
+        fs::rename(path.join(&written[0]), path.join("sts_emp_copie_EDT.xml")).expect("rename");
+        fs::write(
+            path.join("Abime.xml"),
+            "<?xml version=\"1.0\"?>\n<BEE_ELEVES VERSION=\"2.1\"\n<PARAMETRES>\n",
+        )
+        .expect("file");
+        fs::write(
+            path.join("Inconnu.xml"),
+            "<?xml version=\"1.0\"?>\n<LISTE/>\n",
+        )
+        .expect("file");
+        fs::write(path.join("Interrompu.zip"), b"PK\x03\x04 tronque").expect("file");
+        fs::write(path.join("notes.csv"), "a;b\n1;2\n").expect("file");
+        let communs = write_fake(path, "siecle-communs", &dataset);
+        // The same format twice: the second in name order is ignored.
+        fs::copy(path.join(&communs[0]), path.join("copie_Communs.zip")).expect("copy");
+        // UTF-8 under a Latin-9 label, and a root without DONNEES.
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-15\"?>\n<BEE_STRUCTURES VERSION=\"1.0\">\n  \
+             <PARAMETRES>\n    <UAJ>0999999Z</UAJ>\n    <ANNEE_SCOLAIRE>2026</ANNEE_SCOLAIRE>\n  \
+             </PARAMETRES>\n  <DONNEES>{}</DONNEES>\n</BEE_STRUCTURES>\n",
+            crate::json_format::to_json(&dataset)
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+        );
+        fs::write(path.join("Structures.xml"), text).expect("file");
+        fs::write(
+            path.join("Nomenclature.xml"),
+            "<?xml version=\"1.0\"?>\n<BEE_NOMENCLATURES VERSION=\"1.0\">\n<PARAMETRES><UAJ>0999999Z</UAJ></PARAMETRES>\n</BEE_NOMENCLATURES>\n",
+        )
+        .expect("file");
+        let report = check(&[path]);
+        let establishment = &report.etablissements[0];
+        let found: Vec<(String, crate::diagnostics::Objet)> = pairs(establishment)
+            .into_iter()
+            .filter(|(code, _)| code != "ELEVE_SORTI_DANS_DIVISION")
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "ARCHIVE_REFUSEE".to_string(),
+                    objet!(fichier = "Interrompu.zip")
+                ),
+                (
+                    "DOUBLON_FICHIER".to_string(),
+                    objet!(fichier = "copie_Communs.zip!Communs.xml")
+                ),
+                ("ENCODAGE".to_string(), objet!(fichier = "Structures.xml")),
+                (
+                    "FICHIER_INVERSE".to_string(),
+                    objet!(fichier = "sts_emp_copie_EDT.xml")
+                ),
+                (
+                    "FORMAT_INCONNU".to_string(),
+                    objet!(fichier = "Inconnu.xml")
+                ),
+                ("FORMAT_INCONNU".to_string(), objet!(fichier = "notes.csv")),
+                ("XML_INVALIDE".to_string(), objet!(fichier = "Abime.xml")),
+                (
+                    "XML_INVALIDE".to_string(),
+                    objet!(fichier = "Nomenclature.xml")
+                ),
+            ],
+            "{:#?}",
+            establishment.anomalies
+        );
+        let invalid = establishment
+            .anomalies
+            .iter()
+            .find(|anomaly| anomaly.objet.fichier.as_deref() == Some("Abime.xml"))
+            .expect("XML_INVALIDE");
+        assert_eq!(invalid.line, Some(2), "{invalid:?}");
+        let nomenclature = establishment
+            .anomalies
+            .iter()
+            .find(|anomaly| anomaly.objet.fichier.as_deref() == Some("Nomenclature.xml"))
+            .expect("XML_INVALIDE");
+        // Its year is missing too, but there is one anomaly per (code, objet): the first found.
+        assert!(
+            nomenclature.message.contains("DONNEES"),
+            "{}",
+            nomenclature.message
+        );
+        // Every anomaly carries the catalogue's facts.
+        for anomaly in &establishment.anomalies {
+            let entry = doc(&anomaly.code).expect("a catalogue code");
+            assert_eq!(anomaly.severity, entry.severity);
+            assert_eq!(anomaly.synchro, Some(entry.synchro));
+            assert_eq!(anomaly.fix.as_deref(), Some(entry.fix));
+        }
+    }
+
+    #[test]
+    fn a_folder_of_two_schools_gives_two_reports_without_cross_talk() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        fs::create_dir_all(&a).expect("folder");
+        fs::create_dir_all(&b).expect("folder");
+        let first = small_demo("0999999Z");
+        write_fake(&a, "sts-emp", &first);
+        write_fake(&a, "siecle-structures", &first);
+        let mut second = small_demo("0999998Y");
+        second.groups.clear();
+        write_fake(&b, "sts-emp", &second);
+        let report = check(&[root.path()]);
+        assert_eq!(report.etablissements.len(), 2);
+        let (one, two) = (&report.etablissements[0], &report.etablissements[1]);
+        assert_eq!(one.uaj.as_deref(), Some("0999999Z"));
+        assert!(one.anomalies.is_empty(), "{:#?}", one.anomalies);
+        assert_eq!(two.uaj.as_deref(), Some("0999998Y"));
+        assert_eq!(
+            pairs(two),
+            [(
+                "FICHIER_MANQUANT".to_string(),
+                objet!(fichier = "Structures.xml")
+            )]
+        );
+        assert_eq!(report.resume.info, 1);
+    }
+
+    fn fake_liens_rules(sources: &Sources<'_>, _reference: &Reference) -> Vec<Diagnostic> {
+        let name = sources.liens.map(|file| file.name).unwrap_or_default();
+        let found = super::super::anomaly(
+            "GROUPE_A_01",
+            "Le groupe \"ZZ\" n'est pas référencé.",
+            objet!(eleve_id = "1", groupe = "ZZ"),
+        )
+        .in_file(name);
+        vec![found.clone(), found]
+    }
+
+    #[test]
+    fn synchro_5_runs_through_its_hook_and_other_diagnostics_stay_apart() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let dataset = small_demo("0999999Z");
+        let written = write_fake(folder.path(), "pronote-liens", &dataset);
+        let sts = write_fake(folder.path(), "sts-emp", &dataset);
+        // An unknown VERSION is a reader remark, not an anomaly.
+        let path = folder.path().join(&sts[0]);
+        let mut bytes = fs::read(&path).expect("written");
+        let at = bytes
+            .windows(b"VERSION=\"1.0\"".len())
+            .position(|window| window == b"VERSION=\"1.0\"")
+            .expect("a VERSION");
+        bytes[at..at + 13].copy_from_slice(b"VERSION=\"9.9\"");
+        fs::write(&path, bytes).expect("file");
+        let options = CheckOptions {
+            liens_rules: Some(fake_liens_rules),
+            ..CheckOptions::default()
+        };
+        let report = check_paths(&fake_registry(), &[folder.path().to_path_buf()], &options)
+            .expect("readable");
+        let establishment = &report.etablissements[0];
+        let codes: Vec<&str> = establishment
+            .anomalies
+            .iter()
+            .map(|anomaly| anomaly.code.as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            ["FICHIER_MANQUANT", "FICHIER_MANQUANT", "GROUPE_A_01"],
+            "{:#?}",
+            establishment.anomalies
+        );
+        assert_eq!(
+            establishment.anomalies[2].file.as_deref(),
+            Some(format!("{0}!{1}", written[0], written[0].replace(".zip", ".xml")).as_str())
+        );
+        assert_eq!(establishment.other.len(), 1);
+        assert_eq!(establishment.other[0].code, "VERSION_INCONNUE");
+        assert_eq!(report.resume.error, 1);
+        // No liens file, no call.
+        fs::remove_file(folder.path().join(&written[0])).expect("remove");
+        let report = check_paths(&fake_registry(), &[folder.path().to_path_buf()], &options)
+            .expect("readable");
+        assert!(
+            report.etablissements[0]
+                .anomalies
+                .iter()
+                .all(|anomaly| anomaly.code != "GROUPE_A_01")
+        );
+    }
+
+    #[test]
+    fn anomalies_are_unique_sorted_and_reports_reproducible() {
+        let first = super::super::anomaly("INE_ABSENT", "a", objet!(eleve_id = "2"));
+        let again = super::super::anomaly("INE_ABSENT", "b", objet!(eleve_id = "2")).in_file("x");
+        let finished = finish_anomalies(vec![
+            super::super::anomaly("GROUPE_NOUVEAU", "g", objet!(groupe = "G")),
+            first,
+            super::super::anomaly("INE_ABSENT", "c", objet!(eleve_id = "10")),
+            again,
+            super::super::anomaly("FICHIER_MANQUANT", "m", objet!(fichier = "sts_emp")),
+            super::super::anomaly("DOUBLON_INE", "d", objet!(ine = "1")),
+        ]);
+        let order: Vec<(&str, &str)> = finished
+            .iter()
+            .map(|anomaly| (anomaly.code.as_str(), anomaly.message.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("FICHIER_MANQUANT", "m"),
+                ("DOUBLON_INE", "d"),
+                ("INE_ABSENT", "c"),
+                ("INE_ABSENT", "a"),
+                ("GROUPE_NOUVEAU", "g"),
+            ],
+            "objets compare as JSON text: \"10\" before \"2\"; the first found is kept"
+        );
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let dataset = small_demo("0999999Z");
+        write_fake(folder.path(), "sts-emp", &dataset);
+        write_fake(folder.path(), "siecle-eleves", &dataset);
+        assert_eq!(
+            check(&[folder.path()]).to_json(),
+            check(&[folder.path()]).to_json()
+        );
+    }
+}

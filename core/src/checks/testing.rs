@@ -146,3 +146,241 @@ pub fn codes(diagnostics: &[Diagnostic]) -> Vec<&str> {
         .map(|diagnostic| diagnostic.code.as_str())
         .collect()
 }
+
+/// A stand-in for a real format plugin, for pipeline tests: the file is a real envelope
+/// (root, `PARAMETRES` with `UAJ` and `ANNEE_SCOLAIRE` as text, `DONNEES`) whose `DONNEES`
+/// holds the dataset as passerelle JSON. Recognised by its root element.
+pub struct FakeFormat {
+    /// Format id it stands for.
+    pub id: &'static str,
+    /// Root element.
+    pub root: &'static str,
+    /// Zip name without extension, when the format is zipped (`{uaj}`, `{annee}` replaced).
+    pub zip: Option<&'static str>,
+    /// File (or member) name (`{uaj}`, `{annee}` replaced).
+    pub member: &'static str,
+}
+
+/// The fake formats, one per format the checks know.
+pub static FAKE_FORMATS: [FakeFormat; 8] = [
+    FakeFormat {
+        id: "sts-emp",
+        root: "STS_EDT",
+        zip: None,
+        member: "sts_emp_{uaj}_{annee}.xml",
+    },
+    FakeFormat {
+        id: "edt-sts",
+        root: "EDT_STS",
+        zip: None,
+        member: "emp_sts_{uaj}_{annee}.xml",
+    },
+    FakeFormat {
+        id: "siecle-eleves",
+        root: "BEE_ELEVES",
+        zip: Some("ExportXML_ElevesSansAdresses"),
+        member: "ElevesSansAdresses.xml",
+    },
+    FakeFormat {
+        id: "siecle-structures",
+        root: "BEE_STRUCTURES",
+        zip: Some("ExportXML_Structures"),
+        member: "Structures.xml",
+    },
+    FakeFormat {
+        id: "siecle-communs",
+        root: "BEE_COMMUN",
+        zip: Some("ExportXML_Communs"),
+        member: "Communs.xml",
+    },
+    FakeFormat {
+        id: "siecle-responsables",
+        root: "BEE_RESPONSABLES",
+        zip: Some("ExportXML_ResponsablesAvecAdresses"),
+        member: "ResponsablesAvecAdresses.xml",
+    },
+    FakeFormat {
+        id: "siecle-nomenclatures",
+        root: "BEE_NOMENCLATURES",
+        zip: Some("ExportXML_Nomenclature"),
+        member: "Nomenclature.xml",
+    },
+    FakeFormat {
+        id: "pronote-liens",
+        root: "IMPORT_ELEVES",
+        zip: Some("{uaj}ELEGROUPE{annee}{horodatage}"),
+        member: "{uaj}ELEGROUPE{annee}{horodatage}.xml",
+    },
+];
+
+/// A registry of the fake formats and the JSON format.
+pub fn fake_registry() -> crate::format::Registry {
+    static JSON: crate::json_format::JsonFormat = crate::json_format::JsonFormat;
+    let mut registry = crate::format::Registry::default();
+    for format in &FAKE_FORMATS {
+        registry.add(format).expect("distinct fake ids");
+    }
+    registry.add(&JSON).expect("json once");
+    registry
+}
+
+impl FakeFormat {
+    fn name(
+        &self,
+        pattern: &str,
+        dataset: &Dataset,
+        options: &crate::format::WriteOptions,
+    ) -> String {
+        let stamp = options
+            .timestamp
+            .map(|time| time.format("%y%m%d%H%M%S").to_string())
+            .unwrap_or_default();
+        pattern
+            .replace("{uaj}", dataset.establishment.uaj.trim())
+            .replace(
+                "{annee}",
+                &dataset
+                    .school_year
+                    .millesime
+                    .map(|year| year.to_string())
+                    .unwrap_or_default(),
+            )
+            .replace("{horodatage}", &stamp)
+    }
+}
+
+impl crate::format::Format for FakeFormat {
+    fn id(&self) -> &str {
+        self.id
+    }
+
+    fn version(&self) -> &str {
+        "1.0"
+    }
+
+    fn description(&self) -> &str {
+        "format de test"
+    }
+
+    fn sniff(&self, probe: &crate::format::Probe<'_>) -> u8 {
+        match probe.root {
+            Some(root) if root.name == self.root => crate::format::score::SURE,
+            _ => crate::format::score::NO,
+        }
+    }
+
+    fn can_read(&self) -> bool {
+        true
+    }
+
+    fn can_write(&self) -> bool {
+        true
+    }
+
+    fn read(
+        &self,
+        input: &crate::format::ReadInput<'_>,
+    ) -> Result<crate::format::ReadOutput, crate::format::FormatError> {
+        let mut stream = crate::xml::XmlStream::new(input.text, input.file_name);
+        let root = stream.root()?;
+        let mut uaj = None;
+        let mut annee = None;
+        let mut dataset = None;
+        while let Some(tag) = stream.next_child()? {
+            let node = stream.read_node(tag)?;
+            match node.name.as_str() {
+                "PARAMETRES" => {
+                    uaj = node.child_value("UAJ");
+                    annee = node
+                        .child_value("ANNEE_SCOLAIRE")
+                        .and_then(|year| year.parse::<i32>().ok());
+                }
+                "DONNEES" => {
+                    dataset = Some(crate::json_format::from_json(&node.text, input.file_name)?);
+                }
+                _ => {}
+            }
+        }
+        stream.finish()?;
+        let version = root.attr("VERSION").unwrap_or_default();
+        let diagnostics = if version == "1.0" {
+            Vec::new()
+        } else {
+            vec![Diagnostic::new(
+                crate::diagnostics::codes::VERSION_INCONNUE,
+                crate::Severity::Warning,
+                format!("version {version} inconnue"),
+            )]
+        };
+        let mut dataset = dataset.unwrap_or_default();
+        dataset.files = vec![FileInfo {
+            fichier: input.file_name.to_string(),
+            format: self.id.to_string(),
+            version: root.attr("VERSION").map(str::to_string),
+            uaj: uaj.clone(),
+            annee,
+            ..FileInfo::default()
+        }];
+        dataset.establishment.uaj = uaj.unwrap_or_default();
+        dataset.school_year.millesime = annee;
+        Ok(crate::format::ReadOutput {
+            dataset,
+            diagnostics,
+        })
+    }
+
+    fn write(
+        &self,
+        dataset: &Dataset,
+        options: &crate::format::WriteOptions,
+    ) -> Result<Vec<crate::format::OutputFile>, crate::format::FormatError> {
+        let mut writer = crate::xml::XmlWriter::with_declaration("ISO-8859-15");
+        writer.open(self.root, &[("VERSION", "1.0")]);
+        writer.open("PARAMETRES", &[]);
+        writer.leaf("UAJ", dataset.establishment.uaj.trim());
+        if let Some(year) = dataset.school_year.millesime {
+            writer.leaf("ANNEE_SCOLAIRE", &year.to_string());
+        }
+        writer.close();
+        writer.leaf("DONNEES", &crate::json_format::to_json(dataset));
+        writer.close();
+        let bytes = writer.finish_latin9();
+        let member = self.name(self.member, dataset, options);
+        let output = match self.zip {
+            None => crate::format::OutputFile {
+                name: member,
+                bytes,
+            },
+            Some(zip) => crate::format::OutputFile {
+                name: format!("{}.zip", self.name(zip, dataset, options)),
+                bytes: crate::output::zip_single(
+                    &member,
+                    &bytes,
+                    options.timestamp.unwrap_or_default(),
+                )
+                .map_err(|error| crate::format::FormatError::MissingData(error.to_string()))?,
+            },
+        };
+        Ok(vec![output])
+    }
+}
+
+/// Writes a dataset with a fake format into a folder; returns the names written.
+pub fn write_fake(folder: &std::path::Path, format: &str, dataset: &Dataset) -> Vec<String> {
+    let format = FAKE_FORMATS
+        .iter()
+        .find(|fake| fake.id == format)
+        .expect("a fake format");
+    let options = crate::format::WriteOptions {
+        timestamp: Some(crate::demo::demo_timestamp(dataset)),
+        ..crate::format::WriteOptions::default()
+    };
+    let outputs = crate::format::Format::write(format, dataset, &options).expect("fake writer");
+    outputs
+        .into_iter()
+        .map(|output| {
+            std::fs::write(folder.join(&output.name), &output.bytes).expect("temporary folder");
+            output.name
+        })
+        .collect()
+}
