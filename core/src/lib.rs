@@ -6,7 +6,8 @@
 //! and limits ([`input`]), encodings ([`encoding`]), streaming XML ([`xml`]), diagnostics
 //! ([`diagnostics`]), the anomaly catalogue of `check` ([`checks`]), merging ([`merge`]),
 //! student resolution ([`students`]), atomic outputs ([`output`]), the canonical JSON
-//! format ([`json_format`]) and the demo establishment generator ([`demo`]).
+//! format ([`json_format`]), the demo establishment generator ([`demo`]) and its variant
+//! with one planted instance of each anomaly code ([`demo_anomalies`]).
 //!
 //! The flow is: file(s) → container (zip?) → encoding → detection → reader → [`Dataset`]
 //! → merge → checks or writer. A plugin only knows its own format and this crate.
@@ -14,6 +15,7 @@
 pub mod checks;
 pub mod dates;
 pub mod demo;
+pub mod demo_anomalies;
 pub mod detect;
 pub mod diagnostics;
 pub mod encoding;

@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod envelope;
+pub mod report;
 pub mod run;
 pub mod siecle;
 pub mod structures;
