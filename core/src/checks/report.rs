@@ -94,7 +94,11 @@ fn establishment_title(report: &EstablishmentReport) -> String {
         .annee
         .map(|year| format!(", année {year}-{}", year + 1))
         .unwrap_or_default();
-    format!("Établissement {uaj}{year} — {}", report.dossier)
+    if report.dossier == "." {
+        format!("Établissement {uaj}{year}")
+    } else {
+        format!("Établissement {uaj}{year} — {}", report.dossier)
+    }
 }
 
 fn render_establishment(

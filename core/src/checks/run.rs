@@ -329,16 +329,11 @@ impl Reading {
     }
 }
 
-/// The format a JSON dump stands for: the one of the single file it was made from.
-fn stand_in_kind(registry: &Registry, format: &str, dataset: &Dataset) -> String {
+/// The format a file stands for: its own, except for a JSON dump of a single file (`convert
+/// sts_emp.xml --to json`), which stands for the format of that file.
+fn stand_in_kind(format: &str, dataset: &Dataset) -> String {
     match dataset.files.as_slice() {
-        [only]
-            if format == "json"
-                && only.format != "json"
-                && registry.get(&only.format).is_some() =>
-        {
-            only.format.clone()
-        }
+        [only] if format == "json" && !only.format.trim().is_empty() => only.format.clone(),
         _ => format.to_string(),
     }
 }
@@ -389,7 +384,7 @@ fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOpti
                         &probed.decoded.text,
                     ));
                 }
-                let kind = stand_in_kind(registry, &read.format, &read.dataset);
+                let kind = stand_in_kind(&read.format, &read.dataset);
                 reading.files.push(ReadInput {
                     name: read.name,
                     format: read.format,

@@ -9,16 +9,21 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{Dataset, Service, StaffMember, StructureKind};
 use crate::objet;
 
+/// Whose a service is, in messages: `de la division « 3 A »`, `du groupe « 3ESP2 »`.
+pub fn of_structure(service: &Service) -> String {
+    let code = service.structure.code.trim();
+    match service.structure.kind {
+        StructureKind::Division => format!("de la division « {code} »"),
+        StructureKind::Groupe => format!("du groupe « {code} »"),
+    }
+}
+
 /// A service in messages: `le service 030201 de la division « 3 A »`.
 pub fn describe_service(service: &Service) -> String {
-    let structure = match service.structure.kind {
-        StructureKind::Division => "la division",
-        StructureKind::Groupe => "le groupe",
-    };
     format!(
-        "le service {} de {structure} « {} »",
+        "le service {} {}",
         service.subject.trim(),
-        service.structure.code.trim()
+        of_structure(service)
     )
 }
 
@@ -192,9 +197,9 @@ pub fn check_emp_sts(sources: &Sources<'_>) -> Vec<Diagnostic> {
             found.push(anomaly_at(
                 "MATIERE_INCONNUE",
                 format!(
-                    "La matière {subject} ({} de emp_sts) n'existe pas dans les matières de \
-                     sts_emp{}",
-                    describe_service(service),
+                    "La matière {subject}, utilisée par un service {} dans emp_sts, n'existe pas \
+                     dans les matières de sts_emp{}",
+                    of_structure(service),
                     subjects.hint(subject)
                 ),
                 objet!(matiere = subject),
@@ -207,8 +212,8 @@ pub fn check_emp_sts(sources: &Sources<'_>) -> Vec<Diagnostic> {
                 found.push(anomaly_at(
                     "ENSEIGNANT_INCONNU",
                     format!(
-                        "L'enseignant d'identifiant {id} ({} de emp_sts) n'est ni dans les \
-                         INDIVIDUS ni dans les SUPPLEANTS de sts_emp{}",
+                        "L'enseignant d'identifiant {id}, qui porte {} dans emp_sts, n'est ni \
+                         dans les INDIVIDUS ni dans les SUPPLEANTS de sts_emp{}",
                         describe_service(service),
                         staff.hint(id)
                     ),
