@@ -274,22 +274,22 @@ pub fn check_missing(sources: &Sources<'_>, reference: &Reference) -> Vec<Diagno
     if sources.emp_sts.is_some() && sources.sts.is_none() {
         skip(
             kinds::STS,
-            "la comparaison de emp_sts avec STS-Web (synchro 3)",
+            "comparaison de emp_sts avec STS-Web (synchro 3)",
         );
     }
     match (sources.sts.is_some(), sources.structures.is_some()) {
         (true, false) => skip(
             kinds::STRUCTURES,
-            "la comparaison des structures de STS-Web et de SIECLE (synchro 4)",
+            "comparaison des structures de STS-Web et de SIECLE (synchro 4)",
         ),
         (false, true) => skip(
             kinds::STS,
-            "la comparaison des structures de STS-Web et de SIECLE (synchro 4)",
+            "comparaison des structures de STS-Web et de SIECLE (synchro 4)",
         ),
         _ => {}
     }
     if sources.liens.is_some() {
-        const LIENS: &str = "des vérifications du fichier des liens élèves-groupes (synchro 5)";
+        const LIENS: &str = "vérification du fichier des liens élèves-groupes (synchro 5)";
         if sources.students.is_none() {
             skip(kinds::STUDENTS, LIENS);
         }
@@ -299,13 +299,13 @@ pub fn check_missing(sources: &Sources<'_>, reference: &Reference) -> Vec<Diagno
         if sources.sts.is_none() {
             skip(
                 kinds::STS,
-                "la recherche des groupes sans service (GROUPE_SANS_SERVICE)",
+                "recherche des groupes sans service (GROUPE_SANS_SERVICE)",
             );
         }
         if reference.period.is_none() {
             skip(
                 kinds::COMMUNS,
-                "le contrôle des dates des liens élèves-groupes (ELEGRP_A_*)",
+                "vérification des dates des liens élèves-groupes (ELEGRP_A_*)",
             );
         }
     }
@@ -314,12 +314,7 @@ pub fn check_missing(sources: &Sources<'_>, reference: &Reference) -> Vec<Diagno
         .map(|(kind, checks)| {
             anomaly(
                 "FICHIER_MANQUANT",
-                format!(
-                    "Il manque {kind} : {} {} pas faite{}",
-                    checks.join(", "),
-                    if checks.len() > 1 { "ne sont" } else { "n'est" },
-                    if checks.len() > 1 { "s" } else { "" }
-                ),
+                format!("Il manque {kind} : pas de {}", checks.join(", ni de ")),
                 file_objet(kind),
             )
         })
