@@ -120,6 +120,15 @@ impl Maker {
     }
 }
 
+/// An `sts_emp` with one division taught by one teacher: nothing to say about it.
+fn one_service(dataset: &mut Dataset, make: &Maker) {
+    dataset
+        .staff
+        .extend([make.staff("1", "EXEMPLE", Some("ENS"))]);
+    dataset.divisions.extend([make.division("3 A", 3)]);
+    dataset.services = vec![make.service(StructureKind::Division, "3 A", "030201", "1")];
+}
+
 /// A small establishment with a few anomalies of every synchronisation but 5.
 fn small_establishment(folder: &Path) -> Vec<PathBuf> {
     let sts = stand_in(
@@ -349,13 +358,7 @@ fn a_folder_with_two_schools_gives_two_sections_without_cross_talk() {
         "sts-emp",
         "0999999Z",
         2025,
-        |dataset, make| {
-            dataset
-                .staff
-                .extend([make.staff("1", "EXEMPLE", Some("ENS"))]);
-            dataset.divisions.extend([make.division("3 A", 3)]);
-            dataset.services = vec![make.service(StructureKind::Division, "3 A", "030201", "1")];
-        },
+        one_service,
     );
     stand_in(
         &a,
@@ -473,13 +476,7 @@ fn exit_status_is_0_without_error_1_with_errors_2_on_usage_or_missing_paths() {
         "sts-emp",
         "0999999Z",
         2025,
-        |dataset, make| {
-            dataset
-                .staff
-                .extend([make.staff("1", "EXEMPLE", Some("ENS"))]);
-            dataset.divisions.extend([make.division("3 A", 3)]);
-            dataset.services = vec![make.service(StructureKind::Division, "3 A", "030201", "1")];
-        },
+        one_service,
     );
     let run = run_check(&[], std::slice::from_ref(&clean));
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);

@@ -36,17 +36,20 @@ pub fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).expect("a valid test date")
 }
 
+fn mef_attachments(mefs: &[&str]) -> Vec<MefAttachment> {
+    mefs.iter()
+        .map(|mef| MefAttachment {
+            code: (*mef).into(),
+            ..MefAttachment::default()
+        })
+        .collect()
+}
+
 /// A division with MEFs.
 pub fn division(code: &str, mefs: &[&str]) -> Division {
     Division {
         code: code.into(),
-        mefs: mefs
-            .iter()
-            .map(|mef| MefAttachment {
-                code: (*mef).into(),
-                ..MefAttachment::default()
-            })
-            .collect(),
+        mefs: mef_attachments(mefs),
         source: Source::new("test.xml", Some(10)),
         ..Division::default()
     }
@@ -63,13 +66,7 @@ pub fn group(code: &str, divisions: &[&str], mefs: &[&str]) -> Group {
                 ..DivisionAttachment::default()
             })
             .collect(),
-        mefs: mefs
-            .iter()
-            .map(|mef| MefAttachment {
-                code: (*mef).into(),
-                ..MefAttachment::default()
-            })
-            .collect(),
+        mefs: mef_attachments(mefs),
         source: Source::new("test.xml", Some(20)),
         ..Group::default()
     }
