@@ -87,18 +87,13 @@ pub fn read_failure(name: &str, is_xml: bool, error: &FormatError) -> Diagnostic
             );
             at_line(found.in_file(name), *line)
         }
-        other => unknown_format(name, &other.to_string()),
+        other => unknown_format(name, format!("« {name} » n'a pas pu être lu : {other}")),
     }
 }
 
-/// `FORMAT_INCONNU` with the reason detection gave.
-pub fn unknown_format(name: &str, reason: &str) -> Diagnostic {
-    anomaly(
-        "FORMAT_INCONNU",
-        format!("« {name} » n'est pas un fichier que passerelle sait vérifier : {reason}"),
-        file_objet(name),
-    )
-    .in_file(name)
+/// `FORMAT_INCONNU`, with a message naming the file (detection's, or the reader's).
+pub fn unknown_format(name: &str, message: String) -> Diagnostic {
+    anomaly("FORMAT_INCONNU", message, file_objet(name)).in_file(name)
 }
 
 /// `ARCHIVE_REFUSEE`: nothing of the zip is read.

@@ -108,11 +108,15 @@ fn render_establishment(
     painter: &Painter,
 ) {
     let _ = writeln!(out, "{}", painter.bold(&establishment_title(report)));
-    let _ = writeln!(
-        out,
-        "{} :",
-        plural(report.fichiers.len(), "fichier lu", "fichiers lus")
-    );
+    if report.fichiers.is_empty() {
+        let _ = writeln!(out, "Aucun fichier lu.");
+    } else {
+        let _ = writeln!(
+            out,
+            "{} :",
+            plural(report.fichiers.len(), "fichier lu", "fichiers lus")
+        );
+    }
     for file in &report.fichiers {
         let version = file
             .version

@@ -352,7 +352,7 @@ fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOpti
                 Err(error) => envelope::xml_error(&input.name, &error),
                 Ok(_) => envelope::unknown_format(
                     &input.name,
-                    &format!("« {} » n'a pas pu être analysé", input.name),
+                    format!("« {} » n'a pas pu être analysé", input.name),
                 ),
             };
             reading.anomalies.push(anomaly);
@@ -370,7 +370,7 @@ fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOpti
                 };
                 reading
                     .anomalies
-                    .push(envelope::unknown_format(&input.name, &message));
+                    .push(envelope::unknown_format(&input.name, message));
                 continue;
             }
         };
