@@ -121,6 +121,9 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     /// Messages (diagnostics, errors, "Écrit : …").
     pub err: &'a mut dyn Write,
+    /// Whether `out` may carry colours: decided by the caller (a terminal, `NO_COLOR`
+    /// unset), never by the command, since tests write to buffers.
+    pub color: bool,
 }
 
 /// Prints diagnostics on the error stream, one line each.

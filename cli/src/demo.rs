@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use passerelle_core::demo::{Calendar, DemoParams, demo_timestamp, generate};
+use passerelle_core::demo_anomalies::write_demo_anomalies;
 use passerelle_core::format::WriteOptions;
 
 use crate::common::{Io, registry, write_outputs};
@@ -45,11 +46,30 @@ pub struct DemoArgs {
         hide_default_value = true
     )]
     annee: i32,
+    /// Écrit plutôt la démo des anomalies : deux établissements (college/ et annexe/) où
+    /// chaque code de `passerelle check` est planté une fois (les autres options sont alors
+    /// ignorées).
+    #[arg(long)]
+    anomalies: bool,
 }
 
 /// Generates the demo establishment and writes it with every writer.
 pub fn run(io: &mut Io<'_>, args: &DemoArgs) -> anyhow::Result<u8> {
     let registry = registry(io)?;
+    if args.anomalies {
+        let plants = write_demo_anomalies(&registry, &args.folder)?;
+        for plant in &plants {
+            writeln!(
+                io.err,
+                "Anomalie plantée dans {}/{} : {} {}",
+                args.folder.display(),
+                plant.dossier,
+                plant.code,
+                serde_json::to_string(&plant.objet)?
+            )?;
+        }
+        return Ok(0);
+    }
     let params = DemoParams {
         students: args.eleves,
         seed: args.graine,

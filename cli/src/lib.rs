@@ -4,13 +4,14 @@
 //! calls the core and the plugins, prints in French, and maps outcomes to exit codes:
 //! 0 success, 1 refused or error anomalies, 2 usage or input error.
 
+mod check;
 mod common;
 mod convert;
 mod demo;
 mod detect;
 mod formats;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::common::Io;
@@ -42,10 +43,12 @@ Utilisation : {usage}
     subcommand_help_heading = "Commandes",
     next_help_heading = "Options",
     after_help = "Exemples :\n  \
+        passerelle check fixtures/demo\n  \
+        passerelle check --json ExportXML_ElevesSansAdresses.zip sts_emp_0999999Z_2025.xml\n  \
         passerelle detect fixtures/demo/*\n  \
         passerelle convert ExportXML_ElevesSansAdresses.zip Structures.xml --to json -o -\n  \
         passerelle demo /tmp/college --eleves 450\n\n\
-        Codes de sortie : 0 succès, 1 conversion refusée ou anomalie bloquante, \
+        Codes de sortie : 0 succès, 1 conversion refusée ou anomalie bloquante (erreur), \
         2 erreur d'utilisation ou fichier illisible."
 )]
 pub struct Cli {
@@ -69,6 +72,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Vérifie les fichiers des synchronisations avant de les déposer : ce qui sera refusé ou
+    /// corrigé en silence, et que faire.
+    #[command(help_template = SUBCOMMAND_TEMPLATE)]
+    Check(check::CheckArgs),
     /// Liste les formats connus (lecture, écriture, origine).
     #[command(help_template = SUBCOMMAND_TEMPLATE)]
     Formats(formats::FormatsArgs),
@@ -91,10 +98,20 @@ pub fn main() -> ExitCode {
         passerelle_core::output::remove_pending_temporaries();
         std::process::exit(130);
     });
-    let mut out = std::io::stdout().lock();
+    let stdout = std::io::stdout();
+    // Colours only on a terminal, and never when NO_COLOR is set (no-color.org).
+    let color =
+        stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let mut out = stdout.lock();
     let mut err = std::io::stderr().lock();
     let plugin_path = std::env::var_os("PASSERELLE_PLUGIN_PATH");
-    ExitCode::from(run(std::env::args_os(), plugin_path, &mut out, &mut err))
+    ExitCode::from(run(
+        std::env::args_os(),
+        plugin_path,
+        &mut out,
+        &mut err,
+        color,
+    ))
 }
 
 /// Runs the command line with these arguments (the first is the program name) and no
@@ -105,15 +122,32 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    run(args, None, out, err)
+    run(args, None, out, err, false)
 }
 
-/// Runs the command line with these arguments and this value of `PASSERELLE_PLUGIN_PATH`.
+/// Like [`run_with_args`], saying whether `out` may carry colours (only the caller knows
+/// whether it is a terminal).
+pub fn run_with_styled_args<I, T>(
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    color: bool,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    run(args, None, out, err, color)
+}
+
+/// Runs the command line with these arguments, this value of `PASSERELLE_PLUGIN_PATH`, and
+/// colours allowed or not on `out`.
 pub fn run<I, T>(
     args: I,
     plugin_path: Option<std::ffi::OsString>,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    color: bool,
 ) -> u8
 where
     I: IntoIterator<Item = T>,
@@ -136,8 +170,10 @@ where
         plugin_path,
         out,
         err,
+        color,
     };
     let outcome = match cli.command {
+        Command::Check(args) => check::run(&mut io, &args),
         Command::Formats(args) => formats::run(&mut io, &args),
         Command::Detect(args) => detect::run(&mut io, &args),
         Command::Convert(args) => convert::run(&mut io, &args),

@@ -6,7 +6,8 @@
 //! and limits ([`input`]), encodings ([`encoding`]), streaming XML ([`xml`]), diagnostics
 //! ([`diagnostics`]), the anomaly catalogue of `check` ([`checks`]), merging ([`merge`]),
 //! student resolution ([`students`]), atomic outputs ([`output`]), the canonical JSON
-//! format ([`json_format`]), the demo establishment generator ([`demo`]) and dynamic format
+//! format ([`json_format`]), the demo establishment generator ([`demo`]) and its variant
+//! with one planted instance of each anomaly code ([`demo_anomalies`]), and dynamic format
 //! plugins ([`dynamic`], the only module with `unsafe` code).
 //!
 //! The flow is: file(s) → container (zip?) → encoding → detection → reader → [`Dataset`]
@@ -17,6 +18,7 @@ pub mod correspondences;
 pub mod csv;
 pub mod dates;
 pub mod demo;
+pub mod demo_anomalies;
 pub mod detect;
 pub mod diagnostics;
 pub mod dynamic;

@@ -2,7 +2,9 @@
 //!
 //! Datasets of different establishments or years are never merged. The same entity read from
 //! two files is merged field by field: a value fills a gap; two different values are a
-//! conflict, reported as a `CONFLIT_FUSION` diagnostic, and the first value is kept.
+//! conflict, reported as a `CONFLIT_FUSION` diagnostic, and the first value is kept. A student
+//! whose ELEVE_ID comes with another family name, first name or birth date is not a conflict
+//! but two students under one key: it is the anomaly `DOUBLON_ELEVE_ID` (CHECKS.md).
 
 use serde::Serialize;
 
@@ -208,11 +210,13 @@ fn merge_entity<T: Merge>(mine: &mut T, theirs: T, found: &mut Vec<Diagnostic>) 
     mine.merge_fields(theirs, &mut conflicts);
 }
 
-/// Lists the `Option` fields, then the list fields, of an entity, and merges its extra.
+/// Lists the `Option` fields, then the list fields, of an entity, and merges its extra. A
+/// `before` hook sees both values first (and may clear fields of theirs it has dealt with).
 macro_rules! merge_impl {
     ($type:ty, |$self_:ident| $label:expr, source: $has_source:tt,
      options: [$($option:ident),*], lists: [$($list:ident),*]
-     $(, attachments: [$($attachment:ident),*])? $(, flags: [$($flag:ident),*])?) => {
+     $(, attachments: [$($attachment:ident),*])? $(, flags: [$($flag:ident),*])?
+     $(, before: $before:path)?) => {
         impl Merge for $type {
             fn label(&$self_) -> String {
                 $label
@@ -220,7 +224,9 @@ macro_rules! merge_impl {
             fn source(&self) -> Source {
                 merge_impl!(@source self, $has_source)
             }
-            fn merge_fields(&mut self, theirs: Self, conflicts: &mut Conflicts<'_>) {
+            #[allow(unused_mut, reason = "only a `before` hook changes theirs")]
+            fn merge_fields(&mut self, mut theirs: Self, conflicts: &mut Conflicts<'_>) {
+                $($before(self, &mut theirs, conflicts);)?
                 $(conflicts.option(stringify!($option), &mut self.$option, theirs.$option);)*
                 $(conflicts.list(stringify!($list), &mut self.$list, theirs.$list);)*
                 $($(conflicts.attachments(
@@ -264,7 +270,52 @@ merge_impl!(Student, |self| format!("l'élève {} ({})", self.display_name(), se
     options: [elenoet, ine, school_id, private_id, family_name, usage_name, first_name,
         first_name2, first_name3, birth_date, sex, mef, entry_date, leaving_date, leaving_reason,
         division, address_id],
-    lists: [options, grants]);
+    lists: [options, grants], before: student_identity);
+
+/// Two students under one ELEVE_ID (`DOUBLON_ELEVE_ID`): the first identity is kept, and the
+/// other's identity fields are cleared so that they are not reported again as conflicts.
+fn student_identity(mine: &mut Student, theirs: &mut Student, conflicts: &mut Conflicts<'_>) {
+    let names_differ = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(a), Some(b)) => !crate::names::same_name(a, b),
+        _ => false,
+    };
+    let births_differ = matches!(
+        (mine.birth_date, theirs.birth_date),
+        (Some(a), Some(b)) if a != b
+    );
+    if !(names_differ(&mine.family_name, &theirs.family_name)
+        || names_differ(&mine.first_name, &theirs.first_name)
+        || births_differ)
+    {
+        return;
+    }
+    let identity = |student: &Student| {
+        let birth = student
+            .birth_date
+            .map(|date| format!(" né(e) le {}", crate::dates::format_french(date)))
+            .unwrap_or_default();
+        format!(
+            "{}{birth} ({})",
+            student.display_name(),
+            file_of(&student.source)
+        )
+    };
+    let message = format!(
+        "L'ELEVE_ID {} désigne deux élèves différents : {} et {} ; le premier est gardé.",
+        mine.eleve_id,
+        identity(mine),
+        identity(theirs)
+    );
+    conflicts.found.push(crate::checks::anomaly_at(
+        "DOUBLON_ELEVE_ID",
+        message,
+        crate::objet!(eleve_id = mine.eleve_id.clone()),
+        &theirs.source,
+    ));
+    theirs.family_name = None;
+    theirs.first_name = None;
+    theirs.birth_date = None;
+}
 merge_impl!(Guardian, |self| format!("le responsable {}", self.id), source: true,
     options: [civility, family_name, usage_name, first_name, address_id], lists: []);
 merge_impl!(GuardianLink, |self| format!(
@@ -620,6 +671,50 @@ mod tests {
         other.mefs[0].code = "10310019112".into();
         c.divisions.insert("3 A".into(), other);
         assert_eq!(merge(&mut a, c).unwrap()[0].code, "CONFLIT_FUSION");
+    }
+
+    #[test]
+    fn one_eleve_id_for_two_identities_is_doublon_eleve_id() {
+        let student = |first: &str, line: u32| Student {
+            eleve_id: "1234567".into(),
+            family_name: Some("EXEMPLE".into()),
+            first_name: Some(first.into()),
+            ine: Some("123456789AB".into()),
+            source: Source::new("eleves.xml", Some(line)),
+            ..Student::default()
+        };
+        let mut a = fragment("a.xml", "0999999Z", 2025);
+        a.students.insert("1234567".into(), student("Léa", 10));
+        let mut b = fragment("b.xml", "0999999Z", 2025);
+        let mut other = student("Noé", 90);
+        other.ine = Some("999999999ZZ".into());
+        b.students.insert("1234567".into(), other);
+        let found = merge(&mut a, b).unwrap();
+        let codes: Vec<&str> = found.iter().map(|found| found.code.as_str()).collect();
+        assert_eq!(codes, ["DOUBLON_ELEVE_ID", "CONFLIT_FUSION"], "{found:?}");
+        assert_eq!(found[0].severity, Severity::Error);
+        assert_eq!(found[0].objet.eleve_id.as_deref(), Some("1234567"));
+        assert_eq!(found[0].line, Some(90));
+        assert!(
+            found[0].message.contains("EXEMPLE Léa"),
+            "{}",
+            found[0].message
+        );
+        assert!(
+            found[0].message.contains("EXEMPLE Noé"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(a.students["1234567"].first_name.as_deref(), Some("Léa"));
+
+        // The same identity written differently is not two students.
+        let mut c = fragment("c.xml", "0999999Z", 2025);
+        c.students.insert("1234567".into(), student("Léa", 10));
+        let mut d = fragment("d.xml", "0999999Z", 2025);
+        d.students.insert("1234567".into(), student("LEA", 12));
+        let found = merge(&mut c, d).unwrap();
+        let codes: Vec<&str> = found.iter().map(|found| found.code.as_str()).collect();
+        assert_eq!(codes, ["CONFLIT_FUSION"], "{found:?}");
     }
 
     #[test]

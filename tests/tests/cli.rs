@@ -9,6 +9,7 @@ fn help_is_in_french_and_teaches_the_commands() {
     for expected in [
         "Utilisation",
         "Commandes",
+        "check",
         "detect",
         "convert",
         "demo",

@@ -6,12 +6,21 @@
 //! period); they build their findings with [`anomaly`], which takes severity, synchronisation
 //! and fix from the catalogue, so that a code's facts live in one place.
 
+pub mod compare;
+pub mod envelope;
 pub mod liens;
+pub mod report;
+pub mod run;
+pub mod siecle;
+pub mod structures;
+pub mod sts_edt;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use chrono::NaiveDate;
 
 use crate::diagnostics::{Diagnostic, Objet, Severity};
-use crate::model::{Dataset, Source};
+use crate::model::{Dataset, FileInfo, Source};
 
 /// The documentation of one anomaly code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -353,14 +362,18 @@ pub struct ReferenceOptions {
     pub end: Option<NaiveDate>,
 }
 
-/// The UAJ and millésime a file declares in its envelope.
-fn declared(file: &FileRef<'_>) -> (Option<String>, Option<i32>) {
-    let info = file
-        .dataset
+/// The envelope of a file: its own [`FileInfo`] (or the first of its dataset).
+pub fn envelope_of<'a>(file: &FileRef<'a>) -> Option<&'a FileInfo> {
+    file.dataset
         .files
         .iter()
         .find(|info| info.fichier == file.name)
-        .or_else(|| file.dataset.files.first());
+        .or_else(|| file.dataset.files.first())
+}
+
+/// The UAJ and millésime a file declares in its envelope.
+fn declared(file: &FileRef<'_>) -> (Option<String>, Option<i32>) {
+    let info = envelope_of(file);
     let uaj = info
         .and_then(|info| info.uaj.clone())
         .map(|uaj| uaj.trim().to_ascii_uppercase())
