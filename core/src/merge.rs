@@ -6,6 +6,8 @@
 //! whose ELEVE_ID comes with another family name, first name or birth date is not a conflict
 //! but two students under one key: it is the anomaly `DOUBLON_ELEVE_ID` (CHECKS.md).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
@@ -371,9 +373,18 @@ fn merge_keyed<T: Merge, K: Ord>(
     }
 }
 
-fn append_new<T: PartialEq>(mine: &mut Vec<T>, theirs: Vec<T>) {
+/// Appends the values of `theirs` that `mine` does not hold yet. `key` must agree with
+/// equality (equal values have equal keys): only values with the same key are compared,
+/// rather than each value with all the others.
+fn append_new<T: PartialEq, K: Ord>(mine: &mut Vec<T>, theirs: Vec<T>, key: impl Fn(&T) -> K) {
+    let mut buckets: BTreeMap<K, Vec<usize>> = BTreeMap::new();
+    for (position, value) in mine.iter().enumerate() {
+        buckets.entry(key(value)).or_default().push(position);
+    }
     for value in theirs {
-        if !mine.contains(&value) {
+        let bucket = buckets.entry(key(&value)).or_default();
+        if bucket.iter().all(|position| mine[*position] != value) {
+            bucket.push(mine.len());
             mine.push(value);
         }
     }
@@ -479,8 +490,14 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
     for (list, items) in code_lists {
         merge_map(mine.code_lists.entry(list).or_default(), items, &mut found);
     }
-    append_new::<Programme>(&mut mine.programmes, programmes);
-    append_new::<CompulsoryOption>(&mut mine.compulsory_options, compulsory_options);
+    append_new(&mut mine.programmes, programmes, |programme: &Programme| {
+        (programme.mef.clone(), programme.subject.clone())
+    });
+    append_new(
+        &mut mine.compulsory_options,
+        compulsory_options,
+        |option: &CompulsoryOption| (option.mef.clone(), option.subject.clone()),
+    );
     merge_map(&mut mine.staff, staff, &mut found);
     merge_map(&mut mine.divisions, divisions, &mut found);
     merge_map(&mut mine.groups, groups, &mut found);
@@ -497,7 +514,9 @@ pub fn merge(mine: &mut Dataset, theirs: Dataset) -> Result<Vec<Diagnostic>, Mer
         &mut found,
     );
     merge_map(&mut mine.timetable.rooms, timetable.rooms, &mut found);
-    append_new(&mut mine.timetable.courses, timetable.courses);
+    append_new(&mut mine.timetable.courses, timetable.courses, |course| {
+        (course.day, course.start, course.subject.clone())
+    });
     merge_map(&mut mine.students, students, &mut found);
     merge_map(&mut mine.guardians, guardians, &mut found);
     merge_keyed(

@@ -4,6 +4,10 @@
 //! Used to link EDT list rows and liens entries (which carry no ELEVE_ID, or one that may be
 //! wrong) to the students of the SIECLE export.
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::{Dataset, Student, StudentRef};
 use crate::names::same_name;
@@ -28,13 +32,6 @@ impl Resolution {
             Resolution::ById(id) | Resolution::ByIdentity(id) => Some(id),
             _ => None,
         }
-    }
-}
-
-fn same_trimmed(a: Option<&str>, b: Option<&str>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()) && !a.trim().is_empty(),
-        _ => false,
     }
 }
 
@@ -82,46 +79,111 @@ pub fn identity_matches(
     family_ok && first_ok && birth_ok && others_ok
 }
 
-/// Resolves a reference among the dataset's students (present or not).
+/// The students of a dataset indexed by INE, private id and birth date, so that resolving a
+/// reference costs a few lookups instead of a pass over every student (a liens file or an
+/// EDT list names each student once: a pass per reference made checking quadratic).
+#[derive(Debug)]
+pub struct StudentIndex<'d> {
+    dataset: &'d Dataset,
+    /// Trimmed, upper-cased INE → the first student (in ELEVE_ID order) carrying it.
+    by_ine: HashMap<String, &'d Student>,
+    /// Trimmed, upper-cased ID_PRV_ELE → the first student carrying it.
+    by_private_id: HashMap<String, &'d Student>,
+    /// Birth date → the students born that day, in ELEVE_ID order.
+    by_birth: HashMap<NaiveDate, Vec<&'d Student>>,
+}
+
+/// The key of an identifier compared as SIECLE does: trimmed, ASCII case ignored; a blank
+/// one names nobody.
+fn identifier_key(identifier: Option<&str>) -> Option<String> {
+    identifier
+        .map(str::trim)
+        .filter(|identifier| !identifier.is_empty())
+        .map(str::to_ascii_uppercase)
+}
+
+impl<'d> StudentIndex<'d> {
+    /// Indexes the students of `dataset`.
+    pub fn new(dataset: &'d Dataset) -> Self {
+        let mut index = StudentIndex {
+            dataset,
+            by_ine: HashMap::new(),
+            by_private_id: HashMap::new(),
+            by_birth: HashMap::new(),
+        };
+        for student in dataset.students.values() {
+            if let Some(key) = identifier_key(student.ine.as_deref()) {
+                index.by_ine.entry(key).or_insert(student);
+            }
+            if let Some(key) = identifier_key(student.private_id.as_deref()) {
+                index.by_private_id.entry(key).or_insert(student);
+            }
+            if let Some(birth) = student.birth_date {
+                index.by_birth.entry(birth).or_default().push(student);
+            }
+        }
+        index
+    }
+
+    /// The dataset indexed.
+    pub fn dataset(&self) -> &'d Dataset {
+        self.dataset
+    }
+
+    /// Resolves a reference among the students (present or not): by ELEVE_ID, INE, private
+    /// id, then by family name, first name and birth date. With `with_other_first_names`,
+    /// PRENOM2/PRENOM3 sent are compared too.
+    pub fn resolve(&self, reference: &StudentRef, with_other_first_names: bool) -> Resolution {
+        if let Some(id) = reference.eleve_id.as_deref()
+            && self.dataset.students.contains_key(id.trim())
+        {
+            return Resolution::ById(id.trim().to_string());
+        }
+        let by_identifier = [
+            (&self.by_ine, reference.ine.as_deref()),
+            (&self.by_private_id, reference.private_id.as_deref()),
+        ];
+        for (table, identifier) in by_identifier {
+            if let Some(student) = identifier_key(identifier).and_then(|key| table.get(&key)) {
+                return Resolution::ById(student.eleve_id.clone());
+            }
+        }
+        // Identity needs a birth date: only the students born that day can match.
+        let matches: Vec<String> = reference
+            .birth_date
+            .and_then(|birth| self.by_birth.get(&birth))
+            .into_iter()
+            .flatten()
+            .filter(|student| identity_matches(student, reference, with_other_first_names))
+            .map(|student| student.eleve_id.clone())
+            .collect();
+        match matches.as_slice() {
+            [] => Resolution::NotFound,
+            [one] => Resolution::ByIdentity(one.clone()),
+            _ => Resolution::Ambiguous(matches),
+        }
+    }
+
+    /// The student a reference resolves to, when exactly one.
+    pub fn student(
+        &self,
+        reference: &StudentRef,
+        with_other_first_names: bool,
+    ) -> Option<&'d Student> {
+        self.resolve(reference, with_other_first_names)
+            .eleve_id()
+            .and_then(|id| self.dataset.students.get(id))
+    }
+}
+
+/// Resolves one reference among the dataset's students (present or not). To resolve many,
+/// build a [`StudentIndex`] once.
 pub fn resolve(
     dataset: &Dataset,
     reference: &StudentRef,
     with_other_first_names: bool,
 ) -> Resolution {
-    if let Some(id) = reference.eleve_id.as_deref()
-        && dataset.students.contains_key(id.trim())
-    {
-        return Resolution::ById(id.trim().to_string());
-    }
-    if reference.ine.is_some()
-        && let Some(student) = dataset
-            .students
-            .values()
-            .find(|student| same_trimmed(student.ine.as_deref(), reference.ine.as_deref()))
-    {
-        return Resolution::ById(student.eleve_id.clone());
-    }
-    if reference.private_id.is_some()
-        && let Some(student) = dataset.students.values().find(|student| {
-            same_trimmed(
-                student.private_id.as_deref(),
-                reference.private_id.as_deref(),
-            )
-        })
-    {
-        return Resolution::ById(student.eleve_id.clone());
-    }
-    let matches: Vec<String> = dataset
-        .students
-        .values()
-        .filter(|student| identity_matches(student, reference, with_other_first_names))
-        .map(|student| student.eleve_id.clone())
-        .collect();
-    match matches.as_slice() {
-        [] => Resolution::NotFound,
-        [one] => Resolution::ByIdentity(one.clone()),
-        _ => Resolution::Ambiguous(matches),
-    }
+    StudentIndex::new(dataset).resolve(reference, with_other_first_names)
 }
 
 /// A readable description of a reference for messages: names, birth date, identifier.
@@ -158,6 +220,7 @@ pub fn link_memberships(dataset: &mut Dataset) -> Vec<Diagnostic> {
     }
     let mut diagnostics = Vec::new();
     let mut linked = Vec::with_capacity(dataset.memberships.len());
+    let index = StudentIndex::new(dataset);
     for membership in &dataset.memberships {
         if membership
             .student
@@ -168,7 +231,7 @@ pub fn link_memberships(dataset: &mut Dataset) -> Vec<Diagnostic> {
             linked.push(None);
             continue;
         }
-        match resolve(dataset, &membership.student, false) {
+        match index.resolve(&membership.student, false) {
             Resolution::ById(id) | Resolution::ByIdentity(id) => linked.push(Some(id)),
             Resolution::Ambiguous(ids) => {
                 diagnostics.push(

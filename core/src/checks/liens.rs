@@ -24,7 +24,7 @@ use crate::merge::same_uaj;
 use crate::model::{Dataset, ExtraNode, Group, Membership, Source, Student, StudentRef};
 use crate::names::same_name;
 use crate::objet;
-use crate::students::{Resolution, identity_matches, resolve};
+use crate::students::{Resolution, StudentIndex, identity_matches};
 
 /// Format id of the liens file, and `origin` of the memberships its reader produces.
 pub const ORIGIN: &str = "pronote-liens";
@@ -253,7 +253,8 @@ pub fn choose_memberships(dataset: &Dataset) -> Option<MembershipChoice<'_>> {
 }
 
 /// The SIECLE student a reference names, when the dataset has students.
-fn resolved_student<'d>(dataset: &'d Dataset, student: &StudentRef) -> Option<&'d Student> {
+fn resolved_student<'d>(index: &StudentIndex<'d>, student: &StudentRef) -> Option<&'d Student> {
+    let dataset = index.dataset();
     if let Some(id) = student.eleve_id.as_deref()
         && let Some(found) = dataset.students.get(id.trim())
     {
@@ -262,9 +263,7 @@ fn resolved_student<'d>(dataset: &'d Dataset, student: &StudentRef) -> Option<&'
     if dataset.students.is_empty() {
         return None;
     }
-    resolve(dataset, student, true)
-        .eleve_id()
-        .and_then(|id| dataset.students.get(id))
+    index.student(student, true)
 }
 
 /// What the file says of a SIECLE student: ELEVE_ID, names and birth date from SIECLE.
@@ -306,6 +305,7 @@ pub fn entries_to_write(dataset: &Dataset) -> Vec<LiensEntry> {
     // A student named by several references (an INE here, an ELEVE_ID there) is one entry.
     let mut by_student: BTreeMap<RefKey, Option<usize>> = BTreeMap::new();
     let mut by_eleve_id: BTreeMap<String, usize> = BTreeMap::new();
+    let index = StudentIndex::new(dataset);
     for membership in choice.memberships {
         let group = membership.group.trim();
         if group.is_empty() {
@@ -315,7 +315,7 @@ pub fn entries_to_write(dataset: &Dataset) -> Vec<LiensEntry> {
         let position = match by_student.get(&key) {
             Some(position) => *position,
             None => {
-                let found = resolved_student(dataset, &membership.student);
+                let found = resolved_student(&index, &membership.student);
                 let left = found.is_some_and(|student| {
                     dataset
                         .reference_date
@@ -355,16 +355,14 @@ pub fn entries_to_write(dataset: &Dataset) -> Vec<LiensEntry> {
             });
         }
     }
-    entries.sort_by(|a, b| {
-        let key = |entry: &LiensEntry| {
-            (
-                entry.student.family_name.clone().unwrap_or_default(),
-                entry.student.first_name.clone().unwrap_or_default(),
-                entry.student.identifier().unwrap_or_default().to_string(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    fn order_key(entry: &LiensEntry) -> (&str, &str, &str) {
+        (
+            entry.student.family_name.as_deref().unwrap_or_default(),
+            entry.student.first_name.as_deref().unwrap_or_default(),
+            entry.student.identifier().unwrap_or_default(),
+        )
+    }
+    entries.sort_by(|a, b| order_key(a).cmp(&order_key(b)));
     entries
 }
 
@@ -533,16 +531,17 @@ pub fn check_entries(
     let mut findings = Findings::default();
     missing_files(&mut findings, sources, reference);
     let students = sources.students.map(|file| file.dataset);
+    let index = students.map(StudentIndex::new);
     let structure = sources.structures.or(sources.sts).map(|file| file.dataset);
-    let sts = sources.sts.map(|file| file.dataset);
+    let sts = sources.sts.map(|file| StsGroups::new(file.dataset));
     // Which SIECLE student each entry names; the first entry naming a student keeps it.
     let mut first_entry_of: BTreeMap<String, &LiensEntry> = BTreeMap::new();
     let mut in_file: BTreeSet<String> = BTreeSet::new();
     for entry in entries {
         let mut student = None;
         let mut rejected = false;
-        if let Some(students) = students {
-            match resolve(students, &entry.student, true) {
+        if let (Some(students), Some(index)) = (students, &index) {
+            match index.resolve(&entry.student, true) {
                 Resolution::ById(id) => {
                     student = students.students.get(&id);
                     if let Some(found) = student
@@ -683,16 +682,16 @@ pub fn check_entries(
                 student,
                 structure,
                 sources.structures.is_some(),
-                sts,
+                sts.as_ref(),
                 reference,
             );
         }
     }
-    if let Some(students) = students {
+    if let Some(index) = &index {
         completeness(
             &mut findings,
             &in_file,
-            students,
+            index,
             sources.edt_students.map(|file| file.dataset),
             structure,
             reference,
@@ -708,6 +707,25 @@ fn sent_objet(student: &StudentRef) -> Objet {
     }
 }
 
+/// The groups of `sts_emp`, and those a service of `sts_emp` teaches (codes trimmed), looked
+/// up for every link.
+struct StsGroups<'d> {
+    dataset: &'d Dataset,
+    serviced: BTreeSet<&'d str>,
+}
+
+impl<'d> StsGroups<'d> {
+    fn new(dataset: &'d Dataset) -> Self {
+        let serviced = dataset
+            .services
+            .iter()
+            .filter(|service| service.structure.kind == crate::model::StructureKind::Groupe)
+            .map(|service| service.structure.code.trim())
+            .collect();
+        StsGroups { dataset, serviced }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_link(
     findings: &mut Findings,
@@ -718,7 +736,7 @@ fn check_link(
     student: Option<&Student>,
     structure: Option<&Dataset>,
     from_structures_file: bool,
-    sts: Option<&Dataset>,
+    sts: Option<&StsGroups<'_>>,
     reference: &Reference,
 ) {
     let code = link.group.as_str();
@@ -775,11 +793,8 @@ fn check_link(
         }
     }
     if let Some(sts) = sts
-        && sts.groups.contains_key(code)
-        && !sts.services.iter().any(|service| {
-            service.structure.kind == crate::model::StructureKind::Groupe
-                && service.structure.code.trim() == code
-        })
+        && sts.dataset.groups.contains_key(code)
+        && !sts.serviced.contains(code)
     {
         findings.push(
             "GROUPE_SANS_SERVICE",
@@ -879,11 +894,12 @@ fn check_dates(
 fn completeness(
     findings: &mut Findings,
     in_file: &BTreeSet<String>,
-    students: &Dataset,
+    index: &StudentIndex<'_>,
     edt: Option<&Dataset>,
     structure: Option<&Dataset>,
     reference: &Reference,
 ) {
+    let students = index.dataset();
     let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for membership in &students.memberships {
         if let Some(id) = membership.student.eleve_id.as_deref() {
@@ -899,7 +915,8 @@ fn completeness(
             let id = resolved
                 .entry(ref_key(&membership.student))
                 .or_insert_with(|| {
-                    resolve(students, &membership.student, false)
+                    index
+                        .resolve(&membership.student, false)
                         .eleve_id()
                         .map(str::to_string)
                 });
@@ -911,6 +928,8 @@ fn completeness(
             }
         }
     }
+    // Built on the first student who needs it: most files leave nobody out.
+    let mut groups_by_division: Option<BTreeMap<&str, Vec<&str>>> = None;
     for student in students.students.values() {
         if reference
             .date
@@ -939,20 +958,10 @@ fn completeness(
                 let Some(division) = student.division.as_deref().map(str::trim) else {
                     continue;
                 };
-                let attached: Vec<&str> = structure
-                    .map(|structure| {
-                        structure
-                            .groups
-                            .values()
-                            .filter(|group| {
-                                group
-                                    .divisions
-                                    .iter()
-                                    .any(|attached| attached.code.trim() == division)
-                            })
-                            .map(|group| group.code.as_str())
-                            .collect()
-                    })
+                let attached = groups_by_division
+                    .get_or_insert_with(|| groups_of_divisions(structure))
+                    .get(division)
+                    .cloned()
                     .unwrap_or_default();
                 if !attached.is_empty() {
                     findings.push(
@@ -968,6 +977,23 @@ fn completeness(
             }
         }
     }
+}
+
+/// The groups attached to each division (codes trimmed), in group order.
+fn groups_of_divisions(structure: Option<&Dataset>) -> BTreeMap<&str, Vec<&str>> {
+    let mut attached: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for group in structure
+        .into_iter()
+        .flat_map(|structure| structure.groups.values())
+    {
+        for division in &group.divisions {
+            let codes = attached.entry(division.code.trim()).or_default();
+            if codes.last() != Some(&group.code.as_str()) {
+                codes.push(&group.code);
+            }
+        }
+    }
+    attached
 }
 
 /// `FICHIER_MANQUANT` for each kind of file a liens check lacks (CHECKS.md, Finer points).
