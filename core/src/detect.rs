@@ -1,7 +1,7 @@
 //! Detection and reading of one input: encoding → root element → best-scoring format → reader.
 
 use crate::diagnostics::{Diagnostic, Objet, Severity};
-use crate::encoding::{Decoded, TextKind, decode};
+use crate::encoding::{Decoded, TextKind, decode, decode_owned};
 use crate::format::{Format, FormatError, Probe, ReadInput, ReadOptions, Registry};
 use crate::input::InputFile;
 use crate::model::Dataset;
@@ -156,32 +156,41 @@ pub struct ProbedFile {
 impl ProbedFile {
     /// Decodes and probes an input.
     pub fn new(input: &InputFile) -> Self {
-        let member = input.name.rsplit('!').next().unwrap_or(&input.name);
+        let kind = text_kind(&input.bytes);
+        let decoded = decode(&input.bytes, &input.name, kind);
+        Self::decoded(input.name.clone(), input.bytes.len(), kind, decoded)
+    }
+
+    /// Decodes and probes an input, taking its bytes: they become the text, or are dropped
+    /// once decoded (decoding costs one buffer at most).
+    pub fn from_input(input: InputFile) -> Self {
+        let kind = text_kind(&input.bytes);
+        let size = input.bytes.len();
+        let decoded = decode_owned(input.bytes, &input.name, kind);
+        Self::decoded(input.name, size, kind, decoded)
+    }
+
+    fn decoded(name: String, size: usize, kind: TextKind, decoded: Decoded) -> Self {
+        let member = name.rsplit('!').next().unwrap_or(&name);
         let base_name = member
             .rsplit(['/', '\\'])
             .next()
             .unwrap_or(member)
             .to_string();
-        let kind = if looks_like_xml(&input.bytes) {
-            TextKind::Xml
-        } else {
-            TextKind::Csv
-        };
-        let decoded = decode(&input.bytes, &input.name, kind);
         let (root, probe_error) = match kind {
-            TextKind::Xml => match XmlStream::new(&decoded.text, &input.name).root() {
+            TextKind::Xml => match XmlStream::new(&decoded.text, &name).root() {
                 Ok(root) => (Some(root), None),
                 Err(error) => (None, Some(error)),
             },
             TextKind::Csv => (None, None),
         };
         ProbedFile {
-            name: input.name.clone(),
+            name,
             base_name,
             decoded,
             root,
             probe_error,
-            size: input.bytes.len(),
+            size,
         }
     }
 
@@ -198,6 +207,14 @@ impl ProbedFile {
     /// The root element's name.
     pub fn root_name(&self) -> Option<String> {
         self.root.as_ref().map(|root| root.name.clone())
+    }
+}
+
+fn text_kind(bytes: &[u8]) -> TextKind {
+    if looks_like_xml(bytes) {
+        TextKind::Xml
+    } else {
+        TextKind::Csv
     }
 }
 

@@ -4,7 +4,9 @@
 //! EDT's exports are UTF-8 with a BOM. Files re-saved by hand often hold UTF-8 under a Latin-9
 //! label, or Latin-9 under a UTF-8 label: both are read correctly and reported as `ENCODAGE`.
 
-use encoding_rs::{Encoding, ISO_8859_15, UTF_8};
+use std::borrow::Cow;
+
+use encoding_rs::{CoderResult, Encoding, ISO_8859_15, UTF_8};
 
 use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
 
@@ -61,13 +63,53 @@ fn encoding_warning(file: &str, message: String) -> Diagnostic {
 }
 
 fn decode_without_bom(bytes: &[u8], encoding: &'static Encoding) -> String {
-    let (text, _) = encoding.decode_without_bom_handling(bytes);
-    text.into_owned()
+    // encoding_rs would reserve the worst case, three bytes of UTF-8 per byte of a Latin-9
+    // file, and keep it: reserve what this text needs (ASCII stays one byte, anything else
+    // takes three at most), growing only for multi-byte encodings.
+    let non_ascii = bytes.iter().filter(|byte| !byte.is_ascii()).count();
+    let mut text = String::with_capacity(bytes.len() + 2 * non_ascii);
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut rest = bytes;
+    loop {
+        let (result, read, _) = decoder.decode_to_string(rest, &mut text, true);
+        rest = rest.get(read..).unwrap_or_default();
+        match result {
+            CoderResult::InputEmpty => return text,
+            CoderResult::OutputFull => text.reserve(
+                decoder
+                    .max_utf8_buffer_length(rest.len())
+                    .unwrap_or(rest.len().saturating_mul(3))
+                    .max(4),
+            ),
+        }
+    }
+}
+
+/// The bytes as text when they are UTF-8: owned bytes become the text without a copy.
+fn into_utf8(bytes: Cow<'_, [u8]>) -> Result<String, Cow<'_, [u8]>> {
+    match bytes {
+        Cow::Owned(bytes) => {
+            String::from_utf8(bytes).map_err(|error| Cow::Owned(error.into_bytes()))
+        }
+        Cow::Borrowed(bytes) => std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|_| Cow::Borrowed(bytes)),
+    }
 }
 
 /// Decodes a file's bytes to UTF-8 text, following BOM then declaration, and checking that
 /// the bytes agree with the label and that the text was not encoded twice.
 pub fn decode(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
+    decode_cow(Cow::Borrowed(bytes), file, kind)
+}
+
+/// Like [`decode`], taking the bytes: UTF-8 (and ASCII) files become their text without a
+/// copy, and single-byte files cost one buffer, the bytes being dropped once decoded.
+pub fn decode_owned(bytes: Vec<u8>, file: &str, kind: TextKind) -> Decoded {
+    decode_cow(Cow::Owned(bytes), file, kind)
+}
+
+fn decode_cow(bytes: Cow<'_, [u8]>, file: &str, kind: TextKind) -> Decoded {
     let mut decoded = decode_by_label(bytes, file, kind);
     if let Some(sign) = double_encoding_sign(&decoded.text) {
         decoded
@@ -77,12 +119,37 @@ pub fn decode(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
     decoded
 }
 
-fn decode_by_label(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
-    if let Some((encoding, bom_length)) = Encoding::for_bom(bytes) {
-        let body = &bytes[bom_length..];
-        if encoding == UTF_8 && std::str::from_utf8(body).is_err() {
+/// The bytes after a BOM.
+fn without_bom(bytes: Cow<'_, [u8]>, bom_length: usize) -> Cow<'_, [u8]> {
+    match bytes {
+        Cow::Owned(mut bytes) => {
+            bytes.drain(..bom_length.min(bytes.len()));
+            Cow::Owned(bytes)
+        }
+        Cow::Borrowed(bytes) => Cow::Borrowed(bytes.get(bom_length..).unwrap_or_default()),
+    }
+}
+
+fn decode_by_label(bytes: Cow<'_, [u8]>, file: &str, kind: TextKind) -> Decoded {
+    if let Some((encoding, bom_length)) = Encoding::for_bom(&bytes) {
+        let body = without_bom(bytes, bom_length);
+        if encoding != UTF_8 {
             return Decoded {
-                text: decode_without_bom(body, ISO_8859_15),
+                text: decode_without_bom(&body, encoding),
+                encoding: encoding.name(),
+                declared: Some(format!("{} (BOM)", encoding.name())),
+                diagnostics: Vec::new(),
+            };
+        }
+        return match into_utf8(body) {
+            Ok(text) => Decoded {
+                text,
+                encoding: encoding.name(),
+                declared: Some(format!("{} (BOM)", encoding.name())),
+                diagnostics: Vec::new(),
+            },
+            Err(body) => Decoded {
+                text: decode_without_bom(&body, ISO_8859_15),
                 encoding: ISO_8859_15.name(),
                 declared: Some("UTF-8 (BOM)".to_string()),
                 diagnostics: vec![encoding_warning(
@@ -92,32 +159,37 @@ fn decode_by_label(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
                          sont pas de l'UTF-8 : il a été lu en ISO-8859-15."
                     ),
                 )],
-            };
-        }
-        return Decoded {
-            text: decode_without_bom(body, encoding),
-            encoding: encoding.name(),
-            declared: Some(format!("{} (BOM)", encoding.name())),
-            diagnostics: Vec::new(),
+            },
         };
     }
 
     let declared = match kind {
-        TextKind::Xml => declared_xml_encoding(bytes),
+        TextKind::Xml => declared_xml_encoding(&bytes),
         TextKind::Csv => None,
     };
     let label_encoding = declared
         .as_deref()
         .and_then(|label| Encoding::for_label(label.as_bytes()));
-    let utf8 = std::str::from_utf8(bytes);
 
     match label_encoding {
         Some(encoding) if encoding != UTF_8 && encoding.is_single_byte() => {
-            let has_multibyte = utf8.is_ok() && !bytes.is_ascii();
-            if has_multibyte {
+            if bytes.is_ascii() {
+                // ASCII reads the same in every single-byte encoding: the bytes are the text.
+                let text = match into_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(bytes) => decode_without_bom(&bytes, encoding),
+                };
+                return Decoded {
+                    text,
+                    encoding: encoding.name(),
+                    declared,
+                    diagnostics: Vec::new(),
+                };
+            }
+            if std::str::from_utf8(&bytes).is_ok() {
                 let label = declared.clone().unwrap_or_default();
                 Decoded {
-                    text: utf8.map(str::to_string).unwrap_or_default(),
+                    text: into_utf8(bytes).unwrap_or_default(),
                     encoding: UTF_8.name(),
                     declared,
                     diagnostics: vec![encoding_warning(
@@ -130,21 +202,21 @@ fn decode_by_label(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
                 }
             } else {
                 Decoded {
-                    text: decode_without_bom(bytes, encoding),
+                    text: decode_without_bom(&bytes, encoding),
                     encoding: encoding.name(),
                     declared,
                     diagnostics: Vec::new(),
                 }
             }
         }
-        _ => match utf8 {
+        _ => match into_utf8(bytes) {
             Ok(text) => Decoded {
-                text: text.to_string(),
+                text,
                 encoding: UTF_8.name(),
                 declared,
                 diagnostics: Vec::new(),
             },
-            Err(_) => {
+            Err(bytes) => {
                 let diagnostics = match kind {
                     TextKind::Csv => Vec::new(),
                     TextKind::Xml => {
@@ -159,7 +231,7 @@ fn decode_by_label(bytes: &[u8], file: &str, kind: TextKind) -> Decoded {
                     }
                 };
                 Decoded {
-                    text: decode_without_bom(bytes, ISO_8859_15),
+                    text: decode_without_bom(&bytes, ISO_8859_15),
                     encoding: ISO_8859_15.name(),
                     declared,
                     diagnostics,
@@ -175,16 +247,13 @@ pub const DOUBLE_ENCODAGE: &str = "DOUBLE_ENCODAGE";
 /// The first sign of text encoded twice: UTF-8 bytes read as Latin-1 and encoded again, which
 /// turns `é` into `Ã©`. Returns the suspicious pair.
 pub fn double_encoding_sign(text: &str) -> Option<String> {
-    let mut characters = text.chars().peekable();
-    while let Some(character) = characters.next() {
-        if matches!(character, 'Ã' | 'Â')
-            && let Some(next) = characters.peek()
-            && ('\u{80}'..='\u{BF}').contains(next)
-        {
-            return Some(format!("{character}{next}"));
-        }
-    }
-    None
+    // `Ã` and `Â` are C3 83 and C3 82 in UTF-8, and every character from U+0080 to U+00BF
+    // starts with C2: three bytes to look for, with a SIMD search rather than char by char.
+    let found = [b"\xC3\x83\xC2", b"\xC3\x82\xC2"]
+        .iter()
+        .filter_map(|needle| memchr::memmem::find(text.as_bytes(), *needle))
+        .min()?;
+    Some(text.get(found..)?.chars().take(2).collect())
 }
 
 fn double_encoding_warning(file: &str, sign: &str) -> Diagnostic {

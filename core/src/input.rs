@@ -138,7 +138,8 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, InputError> {
             limit: limits.max_file_size,
         });
     }
-    let mut bytes = Vec::new();
+    // The size is known: one allocation of the right size, not a doubling one.
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
     fs::File::open(path)
         .and_then(|file| file.take(limits.max_file_size + 1).read_to_end(&mut bytes))
         .map_err(|source| InputError::Unreadable {
@@ -229,7 +230,8 @@ pub fn read_zip(
                 limits.max_zip_inflated
             )));
         }
-        let mut content = Vec::new();
+        // The declared size, already checked against the limit, sizes the buffer once.
+        let mut content = Vec::with_capacity(usize::try_from(member.size()).unwrap_or(0));
         (&mut member)
             .take(remaining + 1)
             .read_to_end(&mut content)
@@ -254,40 +256,11 @@ pub fn read_zip(
 }
 
 impl LoadedInputs {
-    fn add_file(&mut self, path: &Path, limits: &Limits) -> Result<(), InputError> {
-        let bytes = read_file(path, limits)?;
-        let name = display_name(path);
-        let named_zip = name.to_ascii_lowercase().ends_with(".zip");
-        if is_zip_bytes(&bytes) || named_zip {
-            match read_zip(&name, path, &bytes, limits) {
-                Ok((members, others)) => {
-                    self.files.extend(members);
-                    self.ignored.extend(others);
-                }
-                Err(refused) => self.refused.push(refused),
-            }
-        } else {
-            self.files.push(InputFile {
-                name,
-                disk_path: path.to_path_buf(),
-                bytes,
-            });
-        }
-        Ok(())
-    }
-
-    fn add_folder(&mut self, folder: &Path, limits: &Limits) -> Result<(), InputError> {
-        for entry in folder_entries(folder)? {
-            if entry.is_dir() {
-                continue;
-            }
-            if is_candidate_name(&display_name(&entry)) {
-                self.add_file(&entry, limits)?;
-            } else {
-                self.ignored.push(display_name(&entry));
-            }
-        }
-        Ok(())
+    /// Adds what another load found.
+    fn absorb(&mut self, other: LoadedInputs) {
+        self.files.extend(other.files);
+        self.ignored.extend(other.ignored);
+        self.refused.extend(other.refused);
     }
 
     fn sort(&mut self) {
@@ -312,11 +285,20 @@ pub fn folder_entries(folder: &Path) -> Result<Vec<PathBuf>, InputError> {
     Ok(entries)
 }
 
-/// Loads files, folders (their direct candidate files) and zips as the inputs of one
-/// establishment. A missing or unreadable path is an error; a refused zip is reported in
-/// [`LoadedInputs::refused`].
-pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<LoadedInputs, InputError> {
-    let mut loaded = LoadedInputs::default();
+/// The files of one establishment, found but not read yet.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ListedInputs {
+    /// Files to read (plain files and zips), in the order found.
+    pub files: Vec<PathBuf>,
+    /// Files seen but not candidates (not `*.xml`, `*.zip`, `*.csv`), as display names.
+    pub ignored: Vec<String>,
+}
+
+/// Lists the files given and the candidate files directly inside the folders given, without
+/// reading them: a caller can then read them one at a time ([`load_file`]) rather than hold
+/// every file in memory. A missing path is an error.
+pub fn list_paths(paths: &[PathBuf]) -> Result<ListedInputs, InputError> {
+    let mut listed = ListedInputs::default();
     for path in paths {
         let metadata = fs::metadata(path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => InputError::NotFound {
@@ -327,11 +309,60 @@ pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<LoadedInputs, In
                 source,
             },
         })?;
-        if metadata.is_dir() {
-            loaded.add_folder(path, limits)?;
-        } else {
-            loaded.add_file(path, limits)?;
+        if !metadata.is_dir() {
+            listed.files.push(path.clone());
+            continue;
         }
+        for entry in folder_entries(path)? {
+            if entry.is_dir() {
+                continue;
+            }
+            if is_candidate_name(&display_name(&entry)) {
+                listed.files.push(entry);
+            } else {
+                listed.ignored.push(display_name(&entry));
+            }
+        }
+    }
+    Ok(listed)
+}
+
+/// Loads one file: a plain file is one input; a zip gives its XML and CSV members, or is
+/// refused whole.
+pub fn load_file(path: &Path, limits: &Limits) -> Result<LoadedInputs, InputError> {
+    let mut loaded = LoadedInputs::default();
+    let bytes = read_file(path, limits)?;
+    let name = display_name(path);
+    let named_zip = name.to_ascii_lowercase().ends_with(".zip");
+    if is_zip_bytes(&bytes) || named_zip {
+        match read_zip(&name, path, &bytes, limits) {
+            Ok((members, others)) => {
+                loaded.files = members;
+                loaded.ignored = others;
+            }
+            Err(refused) => loaded.refused.push(refused),
+        }
+    } else {
+        loaded.files.push(InputFile {
+            name,
+            disk_path: path.to_path_buf(),
+            bytes,
+        });
+    }
+    Ok(loaded)
+}
+
+/// Loads files, folders (their direct candidate files) and zips as the inputs of one
+/// establishment. A missing or unreadable path is an error; a refused zip is reported in
+/// [`LoadedInputs::refused`].
+pub fn load_paths(paths: &[PathBuf], limits: &Limits) -> Result<LoadedInputs, InputError> {
+    let listed = list_paths(paths)?;
+    let mut loaded = LoadedInputs {
+        ignored: listed.ignored,
+        ..LoadedInputs::default()
+    };
+    for path in &listed.files {
+        loaded.absorb(load_file(path, limits)?);
     }
     loaded.sort();
     Ok(loaded)

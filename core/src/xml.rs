@@ -5,6 +5,7 @@
 //! largest record, not to the file. Entities are never expanded: a DOCTYPE that declares any
 //! is refused, and only the five predefined entities and character references are resolved.
 
+use std::cell::Cell;
 use std::fmt;
 
 use quick_xml::events::{BytesStart, Event};
@@ -44,39 +45,47 @@ impl fmt::Display for XmlError {
     }
 }
 
-/// Byte offsets of line starts, to turn parser positions into line and column.
-#[derive(Clone, Debug)]
-struct LineIndex {
-    starts: Vec<usize>,
+/// Line numbers counted as the parser advances. The offsets asked for grow during a read,
+/// so each byte is counted about once and nothing is stored per line (a table of every line
+/// start cost a pass over the whole text and 8 bytes per line for each stream opened).
+#[derive(Debug)]
+struct LineCounter {
+    /// The last offset asked for, and its 1-based line.
+    at: Cell<(usize, u32)>,
 }
 
-impl LineIndex {
-    fn new(text: &str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, byte)| *byte == b'\n')
-                .map(|(index, _)| index + 1),
-        );
-        LineIndex { starts }
+fn newlines(bytes: &[u8]) -> u32 {
+    u32::try_from(memchr::memchr_iter(b'\n', bytes).count()).unwrap_or(u32::MAX)
+}
+
+impl LineCounter {
+    fn new() -> Self {
+        LineCounter {
+            at: Cell::new((0, 1)),
+        }
+    }
+
+    fn line(&self, text: &str, offset: usize) -> u32 {
+        let offset = offset.min(text.len());
+        let (from, line) = self.at.get();
+        let bytes = text.as_bytes();
+        let line = if offset >= from {
+            line.saturating_add(newlines(&bytes[from..offset]))
+        } else {
+            line.saturating_sub(newlines(&bytes[offset..from]))
+        };
+        self.at.set((offset, line));
+        line
     }
 
     fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
         let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|start| *start <= offset);
-        let start = self
-            .starts
-            .get(line.saturating_sub(1))
-            .copied()
-            .unwrap_or(0);
+        let line = self.line(text, offset);
+        let start = memchr::memrchr(b'\n', &text.as_bytes()[..offset]).map_or(0, |at| at + 1);
         let column = text
             .get(start..offset)
             .map_or(offset - start, |prefix| prefix.chars().count());
-        (
-            u32::try_from(line).unwrap_or(u32::MAX),
-            u32::try_from(column + 1).unwrap_or(u32::MAX),
-        )
+        (line, u32::try_from(column + 1).unwrap_or(u32::MAX))
     }
 }
 
@@ -182,7 +191,7 @@ impl Node {
 pub struct XmlStream<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
     text: &'a str,
-    lines: LineIndex,
+    lines: LineCounter,
     file: String,
     path: Vec<String>,
     pending_empty: bool,
@@ -200,7 +209,7 @@ impl<'a> XmlStream<'a> {
         XmlStream {
             reader,
             text,
-            lines: LineIndex::new(text),
+            lines: LineCounter::new(),
             file: file.into(),
             path: Vec::new(),
             pending_empty: false,
@@ -288,7 +297,7 @@ impl<'a> XmlStream<'a> {
                 })?;
             attributes.push((key, value.into_owned()));
         }
-        let (line, _) = self.lines.line_column(self.text, offset);
+        let line = self.lines.line(self.text, offset);
         Ok(StartTag {
             name,
             attributes,
