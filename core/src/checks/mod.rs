@@ -315,6 +315,18 @@ pub fn file_kind(format: &str, dataset: &Dataset) -> String {
     format.to_string()
 }
 
+/// The kinds of file ([`file_kind`]) whose content a rule reads: [`Sources::select`] gives
+/// each a slot. Of the other files, only the envelope is used.
+pub const SOURCE_KINDS: [&str; 7] = [
+    "sts-emp",
+    "edt-sts",
+    "siecle-structures",
+    "siecle-eleves",
+    "siecle-communs",
+    "pronote-liens",
+    "edt-table:eleves",
+];
+
 impl<'a> Sources<'a> {
     /// Picks one file per kind, the first in file-name order (byte order); returns the
     /// sources and the files ignored as duplicates (`DOUBLON_FICHIER`).

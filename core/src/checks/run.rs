@@ -9,17 +9,19 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{
-    FileRef, Reference, ReferenceOptions, Sources, doc, envelope, is_anomaly, siecle, structures,
-    sts_edt,
+    FileRef, Reference, ReferenceOptions, SOURCE_KINDS, Sources, doc, envelope, file_kind,
+    is_anomaly, siecle, structures, sts_edt,
 };
 use crate::detect::{DetectError, ProbedFile, detect, read_with};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::format::{ReadOptions, Registry};
 use crate::input::{
-    InputError, Limits, LoadedInputs, folder_entries, is_candidate_name, load_paths,
+    ArchiveRefused, InputError, InputFile, Limits, folder_entries, is_candidate_name, list_paths,
+    load_file,
 };
 use crate::model::Dataset;
 use crate::xml::XmlStream;
@@ -274,17 +276,34 @@ pub fn check_paths(
     paths: &[PathBuf],
     options: &CheckOptions,
 ) -> Result<CheckReport, InputError> {
-    let plan = plan(paths)?;
-    let mut etablissements = Vec::with_capacity(plan.establishments.len());
-    for establishment in &plan.establishments {
-        let loaded = load_paths(&establishment.paths, &options.limits)?;
-        etablissements.push(check_establishment(
-            registry,
-            &establishment.dossier,
-            loaded,
-            options,
-        ));
-    }
+    check_plan(registry, plan(paths)?, options, &|_| {})
+}
+
+/// Checks the establishments of a plan, several at once on every core (an académie batch),
+/// calling `done` as each one is checked (in any order: for a progress bar). The report is
+/// the same as checking them one after the other: establishments stay in the plan's order,
+/// and an establishment that cannot be read is the error of the first such in that order.
+pub fn check_plan(
+    registry: &Registry,
+    plan: Plan,
+    options: &CheckOptions,
+    done: &(dyn Fn(&EstablishmentReport) + Sync),
+) -> Result<CheckReport, InputError> {
+    let checked: Vec<Result<EstablishmentReport, InputError>> = plan
+        .establishments
+        .par_iter()
+        .map(|establishment| {
+            let report = check_establishment(
+                registry,
+                &establishment.dossier,
+                &establishment.paths,
+                options,
+            )?;
+            done(&report);
+            Ok(report)
+        })
+        .collect();
+    let etablissements = checked.into_iter().collect::<Result<Vec<_>, _>>()?;
     let resume = etablissements
         .iter()
         .fold(Counts::default(), |total, report| total.add(report.resume));
@@ -335,71 +354,130 @@ fn stand_in_kind(format: &str, dataset: &Dataset) -> String {
     }
 }
 
-fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOptions) -> Reading {
-    let mut reading = Reading::default();
-    for refused in &loaded.refused {
-        reading.anomalies.push(envelope::archive_refused(refused));
+/// Reads the files of an establishment, several at once (each is independent), one at a
+/// time per core: a file's bytes are dropped once decoded, its text once read, so that
+/// memory holds the datasets and the few files being read, not every file. The outcome is
+/// the same as reading every file in file-name order.
+fn read_leniently(
+    registry: &Registry,
+    files: &[PathBuf],
+    options: &CheckOptions,
+) -> Result<(Reading, Vec<String>), InputError> {
+    let loaded: Vec<Result<_, InputError>> = files
+        .par_iter()
+        .with_max_len(1)
+        .map(|path| {
+            let loaded = load_file(path, &options.limits)?;
+            let read: Vec<(String, Reading)> = loaded
+                .files
+                .into_iter()
+                .map(|input| (input.name.clone(), read_one(registry, input, &options.read)))
+                .collect();
+            Ok((read, loaded.refused, loaded.ignored))
+        })
+        .collect();
+    let mut read = Vec::new();
+    let mut refused = Vec::new();
+    let mut ignored = Vec::new();
+    for outcome in loaded {
+        let (files, refusals, others) = outcome?;
+        read.extend(files);
+        refused.extend(refusals);
+        ignored.extend(others);
     }
-    for input in &loaded.files {
-        let probed = ProbedFile::new(input);
-        let looks_like_xml = probed.decoded.text.trim_start().starts_with('<');
-        if looks_like_xml && probed.root.is_none() {
-            reading.route(probed.decoded.diagnostics.iter().cloned());
-            let anomaly = match XmlStream::new(&probed.decoded.text, &input.name).root() {
-                Err(error) => envelope::xml_error(&input.name, &error),
-                Ok(_) => envelope::unknown_format(
-                    &input.name,
-                    format!("« {} » n'a pas pu être analysé", input.name),
-                ),
-            };
-            reading.anomalies.push(anomaly);
-            continue;
-        }
-        let format = match detect(registry, &probed) {
-            Ok(format) => format,
-            Err(error) => {
-                reading.route(probed.decoded.diagnostics.iter().cloned());
-                let message = match &error {
-                    DetectError::Unknown { .. } | DetectError::Ambiguous { .. } => {
-                        error.to_string()
-                    }
-                    other => format!("« {} » : {other}", input.name),
-                };
-                reading
-                    .anomalies
-                    .push(envelope::unknown_format(&input.name, message));
-                continue;
-            }
+    // The order of [`load_paths`]: refused archives first, then the inputs by name.
+    read.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    refused.sort_by(|a: &ArchiveRefused, b| a.archive.cmp(&b.archive));
+    let mut reading = Reading::default();
+    for archive in &refused {
+        reading.anomalies.push(envelope::archive_refused(archive));
+    }
+    for (_, part) in read {
+        reading.files.extend(part.files);
+        reading.anomalies.extend(part.anomalies);
+        reading.other.extend(part.other);
+    }
+    Ok((reading, ignored))
+}
+
+/// Reads one input: what it gave, or why it could not be read.
+fn read_one(registry: &Registry, input: InputFile, options: &ReadOptions) -> Reading {
+    let mut reading = Reading::default();
+    let probed = ProbedFile::from_input(input);
+    let name = probed.name.as_str();
+    let looks_like_xml = probed.decoded.text.trim_start().starts_with('<');
+    if looks_like_xml && probed.root.is_none() {
+        reading.route(probed.decoded.diagnostics.iter().cloned());
+        let anomaly = match XmlStream::new(&probed.decoded.text, name).root() {
+            Err(error) => envelope::xml_error(name, &error),
+            Ok(_) => envelope::unknown_format(name, format!("« {name} » n'a pas pu être analysé")),
         };
-        match read_with(format, &probed, options) {
-            Ok(read) => {
-                reading.route(read.diagnostics);
-                if probed.root.is_some() {
-                    reading.anomalies.extend(envelope::check_donnees(
-                        &read.name,
-                        &read.format,
-                        &probed.decoded.text,
-                    ));
-                }
-                let kind = stand_in_kind(&read.format, &read.dataset);
-                reading.files.push(ReadInput {
-                    name: read.name,
-                    format: read.format,
-                    kind,
-                    dataset: read.dataset,
-                });
-            }
-            Err(error) => {
-                reading.route(probed.decoded.diagnostics.iter().cloned());
-                reading.anomalies.push(envelope::read_failure(
-                    &input.name,
-                    probed.root.is_some(),
-                    &error,
+        reading.anomalies.push(anomaly);
+        return reading;
+    }
+    let format = match detect(registry, &probed) {
+        Ok(format) => format,
+        Err(error) => {
+            reading.route(probed.decoded.diagnostics.iter().cloned());
+            let message = match &error {
+                DetectError::Unknown { .. } | DetectError::Ambiguous { .. } => error.to_string(),
+                other => format!("« {name} » : {other}"),
+            };
+            reading
+                .anomalies
+                .push(envelope::unknown_format(name, message));
+            return reading;
+        }
+    };
+    match read_with(format, &probed, options) {
+        Ok(read) => {
+            reading.route(read.diagnostics);
+            if probed.root.is_some() {
+                reading.anomalies.extend(envelope::check_donnees(
+                    &read.name,
+                    &read.format,
+                    &probed.decoded.text,
                 ));
             }
+            let kind = stand_in_kind(&read.format, &read.dataset);
+            let dataset = if needs_content(&kind, &read.dataset) {
+                read.dataset
+            } else {
+                envelope_only(read.dataset)
+            };
+            reading.files.push(ReadInput {
+                name: read.name,
+                format: read.format,
+                kind,
+                dataset,
+            });
+        }
+        Err(error) => {
+            reading.route(probed.decoded.diagnostics.iter().cloned());
+            reading
+                .anomalies
+                .push(envelope::read_failure(name, probed.root.is_some(), &error));
         }
     }
     reading
+}
+
+/// Whether a rule reads more than the envelope of this file. EDT list exports are kept
+/// whole: their kind depends on their content, and their names are translated.
+fn needs_content(kind: &str, dataset: &Dataset) -> bool {
+    kind.starts_with("edt-table") || SOURCE_KINDS.contains(&file_kind(kind, dataset).as_str())
+}
+
+/// A dataset reduced to its envelope, for a file no rule reads further (a guardians file,
+/// the nomenclatures): memory goes to the files the rules compare.
+fn envelope_only(dataset: Dataset) -> Dataset {
+    Dataset {
+        files: dataset.files,
+        establishment: dataset.establishment,
+        school_year: dataset.school_year,
+        reference_date: dataset.reference_date,
+        ..Dataset::default()
+    }
 }
 
 /// Every rule whose inputs are present, synchronisation by synchronisation, then the checks
@@ -497,14 +575,19 @@ fn translate_edt_names(files: &mut [ReadInput], options: &CheckOptions) -> Vec<D
     remarks
 }
 
-/// Checks the inputs of one establishment.
+/// Checks the inputs of one establishment: the files named and the candidate files directly
+/// inside the folders named. Only a path that cannot be read is an error.
 pub fn check_establishment(
     registry: &Registry,
     dossier: &str,
-    loaded: LoadedInputs,
+    paths: &[PathBuf],
     options: &CheckOptions,
-) -> EstablishmentReport {
-    let reading = read_leniently(registry, &loaded, &options.read);
+) -> Result<EstablishmentReport, InputError> {
+    let listed = list_paths(paths)?;
+    let (reading, zip_ignored) = read_leniently(registry, &listed.files, options)?;
+    let mut ignored = listed.ignored;
+    ignored.extend(zip_ignored);
+    ignored.sort();
     let Reading {
         files,
         mut anomalies,
@@ -542,16 +625,16 @@ pub fn check_establishment(
             .and_then(|info| info.version.clone()),
         })
         .collect();
-    EstablishmentReport {
+    Ok(EstablishmentReport {
         uaj: reference.uaj.clone(),
         annee: reference.annee,
         dossier: dossier.to_string(),
         fichiers,
-        ignores: loaded.ignored,
+        ignores: ignored,
         resume: Counts::of(&anomalies),
         anomalies,
         other,
-    }
+    })
 }
 
 #[cfg(test)]
