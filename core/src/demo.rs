@@ -30,7 +30,7 @@ pub enum Calendar {
 }
 
 /// Parameters of the generator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DemoParams {
     /// Number of students (leavers included).
     pub students: usize,
@@ -41,7 +41,7 @@ pub struct DemoParams {
     /// Millésime.
     pub millesime: i32,
     /// UAJ of the establishment.
-    pub uaj: &'static str,
+    pub uaj: String,
 }
 
 impl Default for DemoParams {
@@ -51,7 +51,7 @@ impl Default for DemoParams {
             seed: 1,
             calendar: Calendar::Metropole,
             millesime: 2026,
-            uaj: "0999999Z",
+            uaj: "0999999Z".into(),
         }
     }
 }
@@ -1157,6 +1157,13 @@ fn subject_static(code: &str) -> &'static str {
         .map_or("020700", |spec| spec.code)
 }
 
+/// The UAJ of the `index`-th establishment of a batch demo (from 0): `0999999Z`, `0999998Z`…
+/// (invented: the letter is not the national check letter).
+pub fn demo_uaj(index: usize) -> String {
+    let number = 999_999usize.saturating_sub(index);
+    format!("{number:07}Z")
+}
+
 /// Builds the demo establishment.
 pub fn generate(params: &DemoParams) -> Dataset {
     let (bounds, previous, export_date, holidays) = calendar_facts(params);
@@ -1179,7 +1186,7 @@ pub fn generate(params: &DemoParams) -> Dataset {
     builder.dataset.files.push(FileInfo {
         fichier: "demo".into(),
         format: "demo".into(),
-        uaj: Some(params.uaj.into()),
+        uaj: Some(params.uaj.clone()),
         annee: Some(params.millesime),
         date_export: Some(export_date),
         logiciel: Some("passerelle".into()),
@@ -1191,15 +1198,14 @@ pub fn generate(params: &DemoParams) -> Dataset {
     let divisions_per_level = (params.students / LEVELS.len()).div_ceil(28).max(1);
     let by_level = builder.structure(divisions_per_level, &teachers);
     builder.students(params.students, &by_level, export_date);
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    for student in builder.dataset.students.values() {
+        if let Some(division) = &student.division {
+            *counts.entry(division.clone()).or_default() += 1;
+        }
+    }
     for division in builder.dataset.divisions.values_mut() {
-        let code = division.code.clone();
-        let count = builder
-            .dataset
-            .students
-            .values()
-            .filter(|student| student.division.as_deref() == Some(code.as_str()))
-            .count();
-        division.actual = u32::try_from(count).ok();
+        division.actual = Some(counts.get(&division.code).copied().unwrap_or(0));
     }
     builder.dataset
 }
@@ -1212,7 +1218,10 @@ mod tests {
     fn same_seed_same_establishment() {
         let params = DemoParams::default();
         assert_eq!(generate(&params), generate(&params));
-        let other = DemoParams { seed: 2, ..params };
+        let other = DemoParams {
+            seed: 2,
+            ..params.clone()
+        };
         assert_ne!(generate(&params), generate(&other));
     }
 

@@ -1066,7 +1066,7 @@ fn write_with(
     let mut annexe = generate(&DemoParams {
         students: 60,
         seed: 2,
-        uaj: OTHER_UAJ,
+        uaj: OTHER_UAJ.into(),
         ..DemoParams::default()
     });
     annexe.services.clear();

@@ -649,7 +649,7 @@ mod tests {
     fn small_demo(uaj: &'static str) -> Dataset {
         generate(&DemoParams {
             students: 40,
-            uaj,
+            uaj: uaj.into(),
             ..DemoParams::default()
         })
     }
