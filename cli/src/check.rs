@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use anyhow::bail;
 use chrono::NaiveDate;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 use passerelle_core::checks::ReferenceOptions;
 use passerelle_core::checks::report::{RenderOptions, render_human};
-use passerelle_core::checks::run::{CheckOptions, check_paths};
+use passerelle_core::checks::run::{CheckOptions, check_plan, plan};
 use passerelle_core::format::ReadOptions;
 use passerelle_core::input::InputError;
 
@@ -78,6 +79,17 @@ fn parse_year(text: &str) -> Result<i32, String> {
         })
 }
 
+/// The progress bar of a batch, on standard error.
+fn progress_bar(establishments: usize) -> ProgressBar {
+    let bar = ProgressBar::new(u64::try_from(establishments).unwrap_or(u64::MAX));
+    if let Ok(style) = ProgressStyle::with_template(
+        "Vérification {bar:30} {pos}/{len} établissements ({elapsed}, reste ~{eta}) {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
 /// Runs the checks and prints the report.
 pub fn run(io: &mut Io<'_>, args: &CheckArgs) -> anyhow::Result<u8> {
     if let (Some(start), Some(end)) = (args.debut, args.fin)
@@ -115,7 +127,20 @@ pub fn run(io: &mut Io<'_>, args: &CheckArgs) -> anyhow::Result<u8> {
         correspondences,
         ..CheckOptions::default()
     };
-    let report = check_paths(&registry(io)?, &args.inputs, &options)?;
+    let registry = registry(io)?;
+    let plan = plan(&args.inputs)?;
+    let bar = (io.progress && !args.json && plan.establishments.len() > 1)
+        .then(|| progress_bar(plan.establishments.len()));
+    let report = check_plan(&registry, plan, &options, &|done| {
+        if let Some(bar) = &bar {
+            bar.set_message(done.dossier.clone());
+            bar.inc(1);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
     for establishment in &report.etablissements {
         for diagnostic in &establishment.other {
             writeln!(io.err, "{diagnostic}")?;

@@ -124,6 +124,9 @@ pub struct Io<'a> {
     /// Whether `out` may carry colours: decided by the caller (a terminal, `NO_COLOR`
     /// unset), never by the command, since tests write to buffers.
     pub color: bool,
+    /// Whether a progress bar may be drawn on the process's standard error (a terminal):
+    /// decided by the caller like `color`.
+    pub progress: bool,
 }
 
 /// Prints diagnostics on the error stream, one line each.

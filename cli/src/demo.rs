@@ -1,12 +1,14 @@
 //! `passerelle demo`: a synthetic establishment written in every format.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use passerelle_core::demo::{Calendar, DemoParams, demo_timestamp, generate};
+use passerelle_core::demo::{Calendar, DemoParams, demo_timestamp, demo_uaj, generate};
 use passerelle_core::demo_anomalies::write_demo_anomalies;
-use passerelle_core::format::WriteOptions;
+use passerelle_core::format::{OutputFile, Registry, WriteOptions};
+use passerelle_core::output::write_atomic;
+use rayon::prelude::*;
 
 use crate::common::{Io, registry, write_outputs};
 
@@ -46,6 +48,10 @@ pub struct DemoArgs {
         hide_default_value = true
     )]
     annee: i32,
+    /// Écrit N établissements distincts (UAJ 0999999Z, 0999998Z…), un sous-dossier par UAJ :
+    /// un lot à vérifier d'un coup (`passerelle check DOSSIER`).
+    #[arg(long, value_name = "N", conflicts_with = "anomalies", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    etablissements: Option<u32>,
     /// Écrit plutôt la démo des anomalies : deux établissements (college/ et annexe/) où
     /// chaque code de `passerelle check` est planté une fois (les autres options sont alors
     /// ignorées).
@@ -80,19 +86,66 @@ pub fn run(io: &mut Io<'_>, args: &DemoArgs) -> anyhow::Result<u8> {
         millesime: args.annee,
         ..DemoParams::default()
     };
-    let dataset = generate(&params);
+    if let Some(count) = args.etablissements {
+        return write_batch(io, &registry, &params, count, &args.folder);
+    }
+    let outputs = demo_outputs(&registry, &params)?;
+    let folder = format!("{}/", args.folder.display());
+    for path in write_outputs(io, &outputs, &folder, &[])? {
+        writeln!(io.err, "Écrit : {path}")?;
+    }
+    Ok(0)
+}
+
+/// The demo establishment of these parameters, written with every writer.
+fn demo_outputs(registry: &Registry, params: &DemoParams) -> anyhow::Result<Vec<OutputFile>> {
+    let dataset = generate(params);
     let options = WriteOptions {
         timestamp: Some(demo_timestamp(&dataset)),
         ..WriteOptions::default()
     };
-    let folder = format!("{}/", args.folder.display());
+    let mut outputs = Vec::new();
     for format in registry.iter().filter(|format| format.can_write()) {
-        let outputs = format
-            .write(&dataset, &options)
-            .with_context(|| format!("le format {} n'a pas pu écrire la démo", format.id()))?;
-        for path in write_outputs(io, &outputs, &folder, &[])? {
-            writeln!(io.err, "Écrit : {path}")?;
-        }
+        outputs.extend(
+            format
+                .write(&dataset, &options)
+                .with_context(|| format!("le format {} n'a pas pu écrire la démo", format.id()))?,
+        );
+    }
+    Ok(outputs)
+}
+
+/// `--etablissements N`: N establishments (distinct UAJ and seeds), one sub-folder each,
+/// made on every core.
+fn write_batch(
+    io: &mut Io<'_>,
+    registry: &Registry,
+    params: &DemoParams,
+    count: u32,
+    folder: &Path,
+) -> anyhow::Result<u8> {
+    let written: Vec<anyhow::Result<(PathBuf, usize)>> = (0..count)
+        .into_par_iter()
+        .map(|index| {
+            let params = DemoParams {
+                seed: params.seed.wrapping_add(u64::from(index)),
+                uaj: demo_uaj(index as usize),
+                ..params.clone()
+            };
+            let target = folder.join(&params.uaj);
+            std::fs::create_dir_all(&target).with_context(|| {
+                format!("impossible de créer le dossier « {} »", target.display())
+            })?;
+            let outputs = demo_outputs(registry, &params)?;
+            for output in &outputs {
+                write_atomic(&target.join(&output.name), &output.bytes, &[])?;
+            }
+            Ok((target, outputs.len()))
+        })
+        .collect();
+    for outcome in written {
+        let (target, files) = outcome?;
+        writeln!(io.err, "Écrit : {}/ ({files} fichiers)", target.display())?;
     }
     Ok(0)
 }

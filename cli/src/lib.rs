@@ -102,16 +102,28 @@ pub fn main() -> ExitCode {
     // Colours only on a terminal, and never when NO_COLOR is set (no-color.org).
     let color =
         stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    // A progress bar only where someone watches it.
+    let progress = std::io::stderr().is_terminal();
     let mut out = stdout.lock();
-    let mut err = std::io::stderr().lock();
+    // Not locked for the whole run: the progress bar writes to standard error from the
+    // threads that check establishments.
+    let mut err = std::io::stderr();
     let plugin_path = std::env::var_os("PASSERELLE_PLUGIN_PATH");
-    ExitCode::from(run(
+    ExitCode::from(run_in(
         std::env::args_os(),
         plugin_path,
         &mut out,
         &mut err,
-        color,
+        Terminal { color, progress },
     ))
+}
+
+/// What the caller knows of the terminal: colours on `out`, a progress bar on the process's
+/// standard error. Tests write to buffers: neither.
+#[derive(Clone, Copy, Debug, Default)]
+struct Terminal {
+    color: bool,
+    progress: bool,
 }
 
 /// Runs the command line with these arguments (the first is the program name) and no
@@ -153,6 +165,24 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let terminal = Terminal {
+        color,
+        progress: false,
+    };
+    run_in(args, plugin_path, out, err, terminal)
+}
+
+fn run_in<I, T>(
+    args: I,
+    plugin_path: Option<std::ffi::OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    terminal: Terminal,
+) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -170,7 +200,8 @@ where
         plugin_path,
         out,
         err,
-        color,
+        color: terminal.color,
+        progress: terminal.progress,
     };
     let outcome = match cli.command {
         Command::Check(args) => check::run(&mut io, &args),

@@ -1,5 +1,6 @@
 //! passerelle's integration tests (one binary, one module per area).
 
+mod academie;
 mod check;
 mod cli;
 mod edt;

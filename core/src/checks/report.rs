@@ -6,6 +6,7 @@
 //! the counts. Colours are the caller's decision (a terminal, `NO_COLOR` unset): this code
 //! only applies them.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::run::{CheckReport, Counts, EstablishmentReport};
@@ -194,6 +195,95 @@ fn render_establishment(
     );
 }
 
+/// One line of a batch's summary: a code, its severity, how many establishments have it and
+/// how many times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeSummary {
+    /// Synchronisation.
+    pub synchro: u8,
+    /// Anomaly code.
+    pub code: String,
+    /// Its severity.
+    pub severity: Severity,
+    /// Establishments with at least one.
+    pub establishments: usize,
+    /// Anomalies over every establishment.
+    pub anomalies: usize,
+}
+
+/// The codes found over every establishment, in report order (synchronisation, code).
+pub fn summarize(report: &CheckReport) -> Vec<CodeSummary> {
+    let mut by_code: BTreeMap<(u8, &str), CodeSummary> = BTreeMap::new();
+    for establishment in &report.etablissements {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for anomaly in &establishment.anomalies {
+            let synchro = anomaly.synchro.unwrap_or(0);
+            let line = by_code
+                .entry((synchro, anomaly.code.as_str()))
+                .or_insert_with(|| CodeSummary {
+                    synchro,
+                    code: anomaly.code.clone(),
+                    severity: anomaly.severity,
+                    establishments: 0,
+                    anomalies: 0,
+                });
+            line.anomalies += 1;
+            if seen.insert(anomaly.code.as_str()) {
+                line.establishments += 1;
+            }
+        }
+    }
+    by_code.into_values().collect()
+}
+
+/// The summary of a batch: establishments by worst severity, then a table of the codes.
+fn render_summary(out: &mut String, report: &CheckReport, painter: &Painter) {
+    let establishments = &report.etablissements;
+    let with_errors = establishments
+        .iter()
+        .filter(|establishment| establishment.resume.error > 0)
+        .count();
+    let with_warnings = establishments
+        .iter()
+        .filter(|establishment| establishment.resume.error == 0 && establishment.resume.warning > 0)
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{} {}, dont {} avec erreurs, {} avec avertissements seulement, {} sans erreur ni avertissement.",
+        painter.bold("Récapitulatif du lot :"),
+        plural(establishments.len(), "établissement", "établissements"),
+        with_errors,
+        with_warnings,
+        establishments.len() - with_errors - with_warnings
+    );
+    let lines = summarize(report);
+    if lines.is_empty() {
+        return;
+    }
+    let width = lines
+        .iter()
+        .map(|line| line.code.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("Code".len());
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:<13}  {:>7}  {:>14}  {:>9}",
+        "Code", "Gravité", "Synchro", "Établissements", "Anomalies"
+    );
+    for line in &lines {
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:<13}  {:>7}  {:>14}  {:>9}",
+            line.code,
+            line.severity.label(),
+            line.synchro,
+            line.establishments,
+            line.anomalies
+        );
+    }
+}
+
 /// The human report.
 pub fn render_human(report: &CheckReport, options: &RenderOptions) -> String {
     let painter = Painter {
@@ -221,6 +311,7 @@ pub fn render_human(report: &CheckReport, options: &RenderOptions) -> String {
         );
     }
     if report.etablissements.len() > 1 {
+        render_summary(&mut out, report, &painter);
         let _ = writeln!(
             out,
             "\n{} {} : {}.",
