@@ -5,6 +5,7 @@
 //! largest record, not to the file. Entities are never expanded: a DOCTYPE that declares any
 //! is refused, and only the five predefined entities and character references are resolved.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 
@@ -124,7 +125,8 @@ pub struct Node {
     pub name: String,
     /// Attributes in document order.
     pub attributes: Vec<(String, String)>,
-    /// Concatenated text content (not trimmed).
+    /// Concatenated text content, not trimmed; white space that no other text follows (the
+    /// indentation between children) is left out.
     pub text: String,
     /// Child elements in document order.
     pub children: Vec<Node>,
@@ -193,7 +195,13 @@ pub struct XmlStream<'a> {
     text: &'a str,
     lines: LineCounter,
     file: String,
-    path: Vec<String>,
+    /// The element path, `/ROOT/CHILD`, and where each name in it starts: entering an
+    /// element appends its name, with no allocation per element.
+    path: String,
+    path_starts: Vec<usize>,
+    /// Children of the records being read, innermost last: a record's children are moved
+    /// into a vector of their exact number when it ends, rather than grown one by one.
+    scratch: Vec<Node>,
     pending_empty: bool,
     max_depth: usize,
 }
@@ -211,7 +219,9 @@ impl<'a> XmlStream<'a> {
             text,
             lines: LineCounter::new(),
             file: file.into(),
-            path: Vec::new(),
+            path: String::new(),
+            path_starts: Vec::new(),
+            scratch: Vec::new(),
             pending_empty: false,
             max_depth: DEFAULT_MAX_DEPTH,
         }
@@ -230,12 +240,20 @@ impl<'a> XmlStream<'a> {
 
     /// The current element path, `/ROOT/CHILD`.
     pub fn path(&self) -> String {
-        let mut path = String::new();
-        for name in &self.path {
-            path.push('/');
-            path.push_str(name);
+        self.path.clone()
+    }
+
+    /// The name of the innermost element open.
+    fn open_element(&self) -> Option<&str> {
+        let start = *self.path_starts.last()?;
+        self.path.get(start + 1..)
+    }
+
+    /// Leaves the innermost element open.
+    fn leave(&mut self) {
+        if let Some(start) = self.path_starts.pop() {
+            self.path.truncate(start);
         }
-        path
     }
 
     /// An error at a byte offset, with the current path.
@@ -307,7 +325,7 @@ impl<'a> XmlStream<'a> {
     }
 
     fn enter(&mut self, tag: &StartTag, offset: usize) -> Result<(), XmlError> {
-        if self.path.len() >= self.max_depth {
+        if self.path_starts.len() >= self.max_depth {
             return Err(self.error_at(
                 offset,
                 format!(
@@ -320,7 +338,9 @@ impl<'a> XmlStream<'a> {
         if tag.empty {
             self.pending_empty = true;
         } else {
-            self.path.push(tag.name.clone());
+            self.path_starts.push(self.path.len());
+            self.path.push('/');
+            self.path.push_str(&tag.name);
         }
         Ok(())
     }
@@ -361,11 +381,11 @@ impl<'a> XmlStream<'a> {
                     return Ok(Some(tag));
                 }
                 Event::End(_) => {
-                    self.path.pop();
+                    self.leave();
                     return Ok(None);
                 }
                 Event::Eof => {
-                    if let Some(open) = self.path.last() {
+                    if let Some(open) = self.open_element() {
                         let message = format!(
                             "fin de fichier inattendue : l'élément <{open}> n'est pas fermé \
                              (fichier tronqué ?)"
@@ -436,6 +456,15 @@ impl<'a> XmlStream<'a> {
     /// Reads the element just returned by [`next_child`](Self::next_child) and its whole
     /// subtree.
     pub fn read_node(&mut self, tag: StartTag) -> Result<Node, XmlError> {
+        let first_child = self.scratch.len();
+        let read = self.read_subtree(tag);
+        if read.is_err() {
+            self.scratch.truncate(first_child);
+        }
+        read
+    }
+
+    fn read_subtree(&mut self, tag: StartTag) -> Result<Node, XmlError> {
         let mut node = Node {
             name: tag.name,
             attributes: tag.attributes,
@@ -446,6 +475,10 @@ impl<'a> XmlStream<'a> {
             self.pending_empty = false;
             return Ok(node);
         }
+        let first_child = self.scratch.len();
+        // White space not followed by other text (the indentation between children) is left
+        // out: it is kept aside, borrowed, and appended only if text follows.
+        let mut blank: Option<Cow<'a, str>> = None;
         loop {
             let offset = self.position();
             let event = self
@@ -456,22 +489,38 @@ impl<'a> XmlStream<'a> {
                 Event::Start(start) => {
                     let child = self.start_tag(&start, offset, false)?;
                     self.enter(&child, offset)?;
-                    node.children.push(self.read_node(child)?);
+                    let child = self.read_subtree(child)?;
+                    self.scratch.push(child);
                 }
                 Event::Empty(start) => {
                     let child = self.start_tag(&start, offset, true)?;
                     self.enter(&child, offset)?;
-                    node.children.push(self.read_node(child)?);
+                    let child = self.read_subtree(child)?;
+                    self.scratch.push(child);
                 }
                 Event::End(_) => {
-                    self.path.pop();
+                    self.leave();
+                    node.children = self.scratch.drain(first_child..).collect();
                     return Ok(node);
                 }
-                Event::Text(text) => node.text.push_str(&text.xml10_content()),
-                Event::CData(data) => node.text.push_str(&data),
+                Event::Text(text) => {
+                    let content = text.xml10_content();
+                    if content
+                        .bytes()
+                        .all(|byte| matches!(byte, b' ' | b'\t' | b'\r' | b'\n'))
+                    {
+                        match &mut blank {
+                            Some(kept) => kept.to_mut().push_str(&content),
+                            None => blank = Some(content),
+                        }
+                    } else {
+                        push_text(&mut node.text, blank.take(), &content);
+                    }
+                }
+                Event::CData(data) => push_text(&mut node.text, blank.take(), &data),
                 Event::GeneralRef(reference) => {
                     let resolved = self.resolve_reference(&reference, offset)?;
-                    node.text.push_str(&resolved);
+                    push_text(&mut node.text, blank.take(), &resolved);
                 }
                 Event::Eof => {
                     let message = format!(
@@ -486,9 +535,56 @@ impl<'a> XmlStream<'a> {
         }
     }
 
-    /// Skips the element just returned by [`next_child`](Self::next_child).
+    /// Skips the element just returned by [`next_child`](Self::next_child), checking it as
+    /// [`read_node`](Self::read_node) does without building it.
     pub fn skip(&mut self, tag: StartTag) -> Result<(), XmlError> {
-        self.read_node(tag).map(drop)
+        if tag.empty {
+            self.pending_empty = false;
+            return Ok(());
+        }
+        let mut depth = 0usize;
+        loop {
+            let offset = self.position();
+            let event = self
+                .reader
+                .read_event()
+                .map_err(|error| self.syntax_error(&error))?;
+            match event {
+                Event::Start(start) => {
+                    let child = self.start_tag(&start, offset, false)?;
+                    self.enter(&child, offset)?;
+                    depth += 1;
+                }
+                Event::Empty(start) => {
+                    let child = self.start_tag(&start, offset, true)?;
+                    self.enter(&child, offset)?;
+                    self.pending_empty = false;
+                }
+                Event::End(_) => {
+                    self.leave();
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                    depth -= 1;
+                }
+                Event::GeneralRef(reference) => {
+                    self.resolve_reference(&reference, offset)?;
+                }
+                Event::Eof => {
+                    let message = format!(
+                        "fin de fichier inattendue : l'élément <{}> n'est pas fermé (fichier tronqué ?)",
+                        self.open_element().unwrap_or_default()
+                    );
+                    return Err(self.error_at(offset, message));
+                }
+                Event::DocType(doctype) => self.check_doctype(doctype.as_bytes(), offset)?,
+                Event::Text(_)
+                | Event::CData(_)
+                | Event::Comment(_)
+                | Event::Decl(_)
+                | Event::PI(_) => {}
+            }
+        }
     }
 
     /// After the root has ended: checks that nothing but comments and spaces follow.
@@ -509,6 +605,14 @@ impl<'a> XmlStream<'a> {
             }
         }
     }
+}
+
+/// Appends text to a node's text, after the white space kept aside before it.
+fn push_text(text: &mut String, blank: Option<Cow<'_, str>>, content: &str) {
+    if let Some(blank) = blank {
+        text.push_str(&blank);
+    }
+    text.push_str(content);
 }
 
 fn describe_quick_xml_error(error: &quick_xml::Error) -> String {
