@@ -4,6 +4,8 @@
 //! (LIENS_ET_EDT.md §13): a heading is compared without case, accents or punctuation
 //! (`H.DEBUT`, `h_debut` and `Heure début` are the same column).
 
+use std::collections::HashMap;
+
 use passerelle_core::names::normalize_name;
 
 /// A column passerelle understands.
@@ -94,6 +96,23 @@ pub(crate) fn heading_key(heading: &str) -> String {
         .chars()
         .filter(|character| character.is_alphanumeric())
         .collect()
+}
+
+/// The columns of headings already seen: a list repeats its headings on every row, and
+/// normalising a heading costs more than the rest of the cell.
+#[derive(Debug, Default)]
+pub(crate) struct ColumnCache(HashMap<String, Option<Column>>);
+
+impl ColumnCache {
+    /// [`Column::of`], once per heading.
+    pub(crate) fn of(&mut self, heading: &str) -> Option<Column> {
+        if let Some(column) = self.0.get(heading) {
+            return *column;
+        }
+        let column = Column::of(heading);
+        self.0.insert(heading.to_string(), column);
+        column
+    }
 }
 
 impl Column {

@@ -14,7 +14,7 @@ use passerelle_core::time::{Minutes, TimeOfDay};
 use passerelle_core::xml::{Node, XmlStream};
 
 use super::cells::{Item, values, weekday};
-use super::columns::{Column, ListKind};
+use super::columns::{Column, ColumnCache, ListKind};
 use super::{FORMAT_ID, PARTITION_EXTRA, ROOT, TABLE_EXTRA};
 use crate::common::{invalid_value, refused};
 
@@ -34,7 +34,7 @@ struct Fields<'r> {
 }
 
 impl<'r> Fields<'r> {
-    fn of(row: &'r Row) -> Self {
+    fn of(row: &'r Row, columns: &mut ColumnCache) -> Self {
         let mut known = BTreeMap::new();
         let mut others = Vec::new();
         // A blank cell says nothing, in XML (`<X/>`) as in CSV.
@@ -43,7 +43,9 @@ impl<'r> Fields<'r> {
             .iter()
             .filter(|cell| cell.text.is_some() || !cell.children.is_empty())
         {
-            let column = Column::of(&cell.name).filter(|column| !known.contains_key(column));
+            let column = columns
+                .of(&cell.name)
+                .filter(|column| !known.contains_key(column));
             match (column, cell.text.as_deref(), cell.children.is_empty()) {
                 (Some(column), Some(value), true) => {
                     known.insert(column, value);
@@ -80,6 +82,7 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     rows: usize,
     identified_rows: usize,
+    columns: ColumnCache,
 }
 
 pub(crate) fn read(input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
@@ -90,6 +93,7 @@ pub(crate) fn read(input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
         diagnostics: Vec::new(),
         rows: 0,
         identified_rows: 0,
+        columns: ColumnCache::default(),
     };
     let mut info = FileInfo {
         fichier: input.file_name.to_string(),
@@ -235,7 +239,7 @@ impl Builder<'_> {
     }
 
     fn student_row(&mut self, row: &Row) {
-        let fields = Fields::of(row);
+        let fields = Fields::of(row, &mut self.columns);
         let birth_date = self.parsed(
             &fields,
             Column::DateNaiss,
@@ -316,7 +320,7 @@ impl Builder<'_> {
     }
 
     fn course_row(&mut self, row: &Row) {
-        let fields = Fields::of(row);
+        let fields = Fields::of(row, &mut self.columns);
         let day = self.parsed(
             &fields,
             Column::Jour,
