@@ -28,8 +28,10 @@ use passerelle_core::checks::report::{RenderOptions, render_human};
 use passerelle_core::checks::run::{CheckOptions, check_paths};
 use passerelle_core::demo::{DemoParams, demo_timestamp, generate};
 use passerelle_core::detect::{ProbedFile, detect, read_input};
+use passerelle_core::encoding::{TextKind, decode};
 use passerelle_core::format::{ReadOptions, Registry, WriteOptions};
-use passerelle_core::input::{Limits, load_paths, read_zip};
+use passerelle_core::input::{InputFile, Limits, load_paths, read_zip};
+use passerelle_core::xml::{XmlError, XmlStream};
 
 /// Set in the environment of the child that runs `passerelle check`.
 const CHILD: &str = "PASSERELLE_BENCH_CHILD";
@@ -209,6 +211,55 @@ struct Phase {
     bytes: u64,
 }
 
+/// One file read on its own: its format, size, median read time, and the median time of the
+/// XML layer alone on it (decoding, then every record of every block built as a `Node`).
+struct FormatRead {
+    format: String,
+    bytes: u64,
+    time: Duration,
+    xml_time: Duration,
+}
+
+/// Decodes and streams a file the way the readers do, building every record and no model.
+fn stream_records(file: &InputFile) -> Result<usize, XmlError> {
+    let text = decode(&file.bytes, &file.name, TextKind::Xml).text;
+    let mut stream = XmlStream::new(&text, &file.name);
+    stream.root()?;
+    let mut records = 0;
+    while let Some(block) = stream.next_child()? {
+        while let Some(record) = stream.next_child()? {
+            records += stream.read_node(record)?.children.len() + 1;
+        }
+        drop(block);
+    }
+    stream.finish()?;
+    Ok(records)
+}
+
+/// The read time of each file (decode, detect, read), to see which reader dominates.
+fn reads_by_format(
+    registry: &Registry,
+    prepared: &Prepared,
+    runs: usize,
+) -> Result<Vec<FormatRead>, Failure> {
+    let loaded = load_paths(std::slice::from_ref(&prepared.folder), &Limits::default())?;
+    let options = ReadOptions::default();
+    let mut reads = Vec::new();
+    for file in &loaded.files {
+        let format = read_input(registry, file, None, &options)?.format;
+        let time = timed(runs, || read_input(registry, file, None, &options).is_ok());
+        let xml_time = timed(runs, || stream_records(file).is_ok());
+        reads.push(FormatRead {
+            format,
+            bytes: file.bytes.len() as u64,
+            time,
+            xml_time,
+        });
+    }
+    reads.sort_by_key(|read| std::cmp::Reverse(read.bytes));
+    Ok(reads)
+}
+
 fn phases(registry: &Registry, prepared: &Prepared, runs: usize) -> Result<Vec<Phase>, Failure> {
     let loaded = load_paths(std::slice::from_ref(&prepared.folder), &Limits::default())?;
     let detect_time = timed(runs, || {
@@ -386,6 +437,7 @@ struct Outcome {
     input_bytes: u64,
     files: usize,
     phases: Vec<Phase>,
+    formats: Vec<FormatRead>,
     tools: Vec<(&'static str, Duration, Option<u64>)>,
 }
 
@@ -442,6 +494,30 @@ fn report(outcomes: &[Outcome]) -> String {
                 seconds(phase.time),
                 rate(megabytes(phase.bytes), phase.time),
                 rate(outcome.students as f64, phase.time),
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n### Reading by format (in process, median, one file at a time)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| establishment | format | size | read | MB/s | XML layer alone | MB/s |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|");
+    for outcome in outcomes {
+        for read in &outcome.formats {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {:.2} MB | {} | {:.0} | {} | {:.0} |",
+                outcome.label,
+                read.format,
+                megabytes(read.bytes),
+                seconds(read.time),
+                rate(megabytes(read.bytes), read.time),
+                seconds(read.xml_time),
+                rate(megabytes(read.bytes), read.xml_time),
             );
         }
     }
@@ -551,6 +627,7 @@ fn bench() -> Result<(), Failure> {
         let prepared = prepare(&registry, size, runs)?;
         eprintln!("{}: phases in process…", size.label);
         let phases = phases(&registry, &prepared, runs)?;
+        let formats = reads_by_format(&registry, &prepared, runs)?;
         eprintln!("{}: processes…", size.label);
         let tools = tools(&prepared)?;
         let measured = compare(&tools, runs)?;
@@ -560,6 +637,7 @@ fn bench() -> Result<(), Failure> {
             input_bytes: prepared.input_bytes,
             files: prepared.files.len(),
             phases,
+            formats,
             tools: tools
                 .iter()
                 .zip(measured)
