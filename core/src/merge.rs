@@ -586,6 +586,22 @@ mod tests {
     }
 
     #[test]
+    fn new_values_are_appended_once_whatever_their_key() {
+        // The key only narrows the comparison: equal values share a key, different values
+        // may share one too.
+        let mut mine = vec![(1, "a"), (2, "b")];
+        append_new(
+            &mut mine,
+            vec![(1, "a"), (1, "c"), (3, "d"), (1, "c"), (2, "b")],
+            |value| value.0,
+        );
+        assert_eq!(mine, [(1, "a"), (2, "b"), (1, "c"), (3, "d")]);
+        let mut empty: Vec<(i32, &str)> = Vec::new();
+        append_new(&mut empty, vec![(5, "x"), (5, "x")], |_| ());
+        assert_eq!(empty, [(5, "x")]);
+    }
+
+    #[test]
     fn different_establishments_are_refused() {
         let mut a = fragment("a.xml", "0999999Z", 2025);
         let b = fragment("b.xml", "0999998Y", 2025);

@@ -331,6 +331,131 @@ mod tests {
         assert_eq!(resolve(&dataset, &wrong_birth, false), Resolution::NotFound);
     }
 
+    /// What resolution meant before the index: a pass over every student per reference.
+    fn resolve_by_scan(dataset: &Dataset, reference: &StudentRef, others: bool) -> Resolution {
+        let same = |a: Option<&str>, b: Option<&str>| match (a, b) {
+            (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()) && !a.trim().is_empty(),
+            _ => false,
+        };
+        if let Some(id) = reference.eleve_id.as_deref()
+            && dataset.students.contains_key(id.trim())
+        {
+            return Resolution::ById(id.trim().to_string());
+        }
+        let by = |field: fn(&Student) -> Option<&str>, sent: Option<&str>| {
+            dataset
+                .students
+                .values()
+                .find(|student| same(field(student), sent))
+                .map(|student| Resolution::ById(student.eleve_id.clone()))
+        };
+        if let Some(found) =
+            by(|student| student.ine.as_deref(), reference.ine.as_deref()).or_else(|| {
+                by(
+                    |student| student.private_id.as_deref(),
+                    reference.private_id.as_deref(),
+                )
+            })
+        {
+            return found;
+        }
+        let matches: Vec<String> = dataset
+            .students
+            .values()
+            .filter(|student| identity_matches(student, reference, others))
+            .map(|student| student.eleve_id.clone())
+            .collect();
+        match matches.as_slice() {
+            [] => Resolution::NotFound,
+            [one] => Resolution::ByIdentity(one.clone()),
+            _ => Resolution::Ambiguous(matches),
+        }
+    }
+
+    #[test]
+    fn the_index_resolves_as_a_scan_of_every_student_does() {
+        let mut dataset = crate::demo::generate(&crate::demo::DemoParams {
+            students: 200,
+            ..crate::demo::DemoParams::default()
+        });
+        // Twins (same names and birth date), an INE given twice, a blank INE, private ids.
+        let ids: Vec<String> = dataset.students.keys().cloned().collect();
+        let first = dataset.students[&ids[0]].clone();
+        if let Some(twin) = dataset.students.get_mut(&ids[1]) {
+            twin.family_name = first.family_name.clone();
+            twin.first_name = first.first_name.clone();
+            twin.birth_date = first.birth_date;
+            twin.ine = first.ine.clone();
+        }
+        if let Some(blank) = dataset.students.get_mut(&ids[2]) {
+            blank.ine = Some("   ".into());
+            blank.private_id = Some("PRV-2".into());
+        }
+        let mut references = vec![
+            StudentRef {
+                ine: Some("   ".into()),
+                ..StudentRef::default()
+            },
+            StudentRef {
+                private_id: Some(" prv-2 ".into()),
+                ..StudentRef::default()
+            },
+            StudentRef {
+                eleve_id: Some("inconnu".into()),
+                family_name: Some("PERSONNE".into()),
+                first_name: Some("Nul".into()),
+                birth_date: first.birth_date,
+                ..StudentRef::default()
+            },
+        ];
+        for student in dataset.students.values() {
+            references.push(StudentRef {
+                ine: student
+                    .ine
+                    .as_deref()
+                    .map(|ine| format!(" {} ", ine.to_lowercase())),
+                ..StudentRef::default()
+            });
+            references.push(StudentRef {
+                eleve_id: Some(format!("X{}", student.eleve_id)),
+                family_name: student.family_name.as_deref().map(str::to_lowercase),
+                first_name: student.first_name.clone(),
+                first_name2: Some("Autre".into()),
+                birth_date: student.birth_date,
+                ..StudentRef::default()
+            });
+        }
+        let index = StudentIndex::new(&dataset);
+        for reference in &references {
+            for others in [false, true] {
+                assert_eq!(
+                    index.resolve(reference, others),
+                    resolve_by_scan(&dataset, reference, others),
+                    "{reference:?}"
+                );
+            }
+        }
+        // The first student carrying an INE wins; twins are ambiguous, in ELEVE_ID order.
+        let by_ine = StudentRef {
+            ine: first.ine.clone(),
+            ..StudentRef::default()
+        };
+        assert_eq!(
+            index.resolve(&by_ine, false),
+            Resolution::ById(ids[0].clone())
+        );
+        let twins = StudentRef {
+            family_name: first.family_name.clone(),
+            first_name: first.first_name.clone(),
+            birth_date: first.birth_date,
+            ..StudentRef::default()
+        };
+        assert_eq!(
+            index.resolve(&twins, false),
+            Resolution::Ambiguous(vec![ids[0].clone(), ids[1].clone()])
+        );
+    }
+
     #[test]
     fn links_memberships_and_reports_the_rest() {
         let mut dataset = dataset();

@@ -823,6 +823,89 @@ mod tests {
     }
 
     #[test]
+    fn records_keep_their_children_text_and_lines() {
+        let text = "<A>\n <R N=\"1\">\n  <X>un</X>\n  <Y>\n   <Z>deux</Z>\n  </Y>\n  <W/>\n </R>\n \
+                    <R>a <B/> b &amp; <C/> </R>\n</A>";
+        let mut stream = XmlStream::new(text, "t.xml");
+        stream.root().unwrap();
+        let first = stream.next_child().unwrap().unwrap();
+        let record = stream.read_node(first).unwrap();
+        let names: Vec<&str> = record.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["X", "Y", "W"]);
+        assert_eq!(record.children[1].children[0].value(), Some("deux"));
+        assert_eq!(record.children[1].children[0].line, 5);
+        // Indentation between children is not text.
+        assert_eq!(record.text, "");
+        assert_eq!(record.children[1].text, "");
+        let second = stream.next_child().unwrap().unwrap();
+        assert_eq!(second.line, 9);
+        let mixed = stream.read_node(second).unwrap();
+        // White space between texts stays; after the last text it is left out.
+        assert_eq!(mixed.text, "a  b &");
+        assert_eq!(mixed.children.len(), 2);
+        assert_eq!(stream.next_child().unwrap(), None);
+        stream.finish().unwrap();
+    }
+
+    #[test]
+    fn lines_and_columns_of_errors_are_right_whatever_was_read_before() {
+        let text = "<A>\n<B>x</B>\n<B>y</B>\n<C>\n  <D>&z;</D>\n</C>\n</A>";
+        let mut stream = XmlStream::new(text, "t.xml");
+        stream.root().unwrap();
+        for _ in 0..2 {
+            let tag = stream.next_child().unwrap().unwrap();
+            stream.read_node(tag).unwrap();
+        }
+        // Asked for after reading further: counted backwards.
+        assert_eq!(stream.error_at(4, "x").line, 2);
+        assert_eq!(stream.error_at(4, "x").column, 1);
+        assert_eq!(stream.error_at(text.find('y').unwrap(), "x").column, 4);
+        let c = stream.next_child().unwrap().unwrap();
+        assert_eq!(c.line, 4);
+        let error = stream.read_node(c).unwrap_err();
+        assert_eq!((error.line, error.path.as_str()), (5, "/A/C/D"));
+        assert!(error.message.contains("&z;"), "{error}");
+    }
+
+    #[test]
+    fn skipping_checks_the_subtree_without_building_it() {
+        let mut stream = XmlStream::new("<A><S><T>&amp;<U/></T></S><B>x</B></A>", "t.xml");
+        stream.root().unwrap();
+        let skipped = stream.next_child().unwrap().unwrap();
+        stream.skip(skipped).unwrap();
+        let next = stream.next_child().unwrap().unwrap();
+        assert_eq!(stream.read_node(next).unwrap().value(), Some("x"));
+        assert_eq!(stream.next_child().unwrap(), None);
+        stream.finish().unwrap();
+
+        let mut unknown = XmlStream::new("<A><S><T>&x;</T></S></A>", "t.xml");
+        unknown.root().unwrap();
+        let tag = unknown.next_child().unwrap().unwrap();
+        assert!(unknown.skip(tag).unwrap_err().message.contains("&x;"));
+
+        let mut truncated = XmlStream::new("<A>\n<S>\n<T>", "t.xml");
+        truncated.root().unwrap();
+        let tag = truncated.next_child().unwrap().unwrap();
+        let error = truncated.skip(tag).unwrap_err();
+        assert!(
+            error.message.contains("<T>") && error.message.contains("tronqué"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_refused_record_leaves_no_children_behind() {
+        let mut stream = XmlStream::new("<A><R><X/><Y>&bad;</Y></R><R><Z/></R></A>", "t.xml");
+        stream.root().unwrap();
+        let bad = stream.next_child().unwrap().unwrap();
+        assert!(stream.read_node(bad).is_err());
+        assert!(
+            stream.scratch.is_empty(),
+            "the children of a refused record are dropped"
+        );
+    }
+
+    #[test]
     fn empty_elements_behave_like_open_close_pairs() {
         let mut stream = XmlStream::new("<A><B/><C>x</C></A>", "t.xml");
         stream.root().unwrap();

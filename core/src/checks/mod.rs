@@ -507,6 +507,48 @@ mod tests {
     }
 
     #[test]
+    fn the_source_kinds_are_the_kinds_that_fill_a_slot() {
+        let mut datasets = Vec::new();
+        for kind in SOURCE_KINDS.iter().chain(&[
+            "siecle-responsables",
+            "siecle-nomenclatures",
+            "edt-table:cours",
+            "json",
+        ]) {
+            let format = kind.split(':').next().unwrap_or(kind);
+            let mut dataset = fragment(kind, format, "0999999Z", 2025);
+            if *kind == "edt-table:cours" {
+                dataset
+                    .timetable
+                    .courses
+                    .push(crate::model::Course::default());
+            }
+            datasets.push((kind.to_string(), format.to_string(), dataset));
+        }
+        for (kind, format, dataset) in &datasets {
+            let file = FileRef {
+                name: kind,
+                format,
+                dataset,
+            };
+            assert_eq!(file_kind(format, dataset), *kind);
+            let (sources, _) = Sources::select(&[file]);
+            let filled = [
+                sources.sts,
+                sources.emp_sts,
+                sources.structures,
+                sources.students,
+                sources.communs,
+                sources.liens,
+                sources.edt_students,
+            ]
+            .iter()
+            .any(Option::is_some);
+            assert_eq!(filled, SOURCE_KINDS.contains(&kind.as_str()), "{kind}");
+        }
+    }
+
+    #[test]
     fn sources_take_the_first_file_of_each_kind_and_reference_follows_the_students_file() {
         let sts_b = fragment("b_sts_emp.xml", "sts-emp", "0999999Z", 2025);
         let sts_a = fragment("a_sts_emp.xml", "sts-emp", "0999999Z", 2025);

@@ -933,6 +933,96 @@ mod tests {
         assert_eq!(report.resume.info, 1);
     }
 
+    #[test]
+    fn a_batch_checked_in_parallel_reports_as_one_checked_after_the_other() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let uajs = ["0999999Z", "0999998Y", "0999997X", "0999996W"];
+        for (index, uaj) in uajs.iter().enumerate() {
+            let folder = root.path().join(format!("etab-{index}"));
+            fs::create_dir_all(&folder).expect("folder");
+            let dataset = small_demo(uaj);
+            write_fake(&folder, "sts-emp", &dataset);
+            write_fake(&folder, "siecle-eleves", &dataset);
+            if index % 2 == 0 {
+                write_fake(&folder, "siecle-structures", &dataset);
+            }
+            // The second establishment's guardians file is of another school.
+            let guardians = if index == 1 {
+                small_demo("0999990A")
+            } else {
+                dataset
+            };
+            write_fake(&folder, "siecle-responsables", &guardians);
+        }
+        let registry = fake_registry();
+        let options = CheckOptions::default();
+        let planned = plan(&[root.path().to_path_buf()]).expect("plan");
+        let done = std::sync::Mutex::new(Vec::new());
+        let report = check_plan(&registry, planned.clone(), &options, &|report| {
+            done.lock()
+                .expect("not poisoned")
+                .push(report.dossier.clone());
+        })
+        .expect("readable");
+        let mut sequential = Vec::new();
+        for establishment in &planned.establishments {
+            sequential.push(
+                check_establishment(
+                    &registry,
+                    &establishment.dossier,
+                    &establishment.paths,
+                    &options,
+                )
+                .expect("readable"),
+            );
+        }
+        assert_eq!(report.etablissements, sequential);
+        let mut done = done.into_inner().expect("not poisoned");
+        done.sort();
+        let dossiers: Vec<String> = sequential.iter().map(|r| r.dossier.clone()).collect();
+        assert_eq!(done, dossiers, "called once per establishment");
+        assert_eq!(
+            report
+                .etablissements
+                .iter()
+                .map(|r| r.uaj.clone().unwrap_or_default())
+                .collect::<Vec<_>>(),
+            uajs
+        );
+        // A guardians file keeps only its envelope, and its envelope is still checked.
+        let second = &report.etablissements[1];
+        assert!(
+            pairs(second).contains(&(
+                "UAJ_DIFFERENTS".to_string(),
+                objet!(
+                    fichier = "ExportXML_ResponsablesAvecAdresses.zip!ResponsablesAvecAdresses.xml",
+                    uaj = "0999990A"
+                )
+            )),
+            "{:#?}",
+            second.anomalies
+        );
+        assert!(
+            second
+                .fichiers
+                .iter()
+                .any(|file| file.format == "siecle-responsables")
+        );
+    }
+
+    #[test]
+    fn only_files_a_rule_reads_keep_their_content() {
+        let dataset = small_demo("0999999Z");
+        assert!(needs_content("siecle-eleves", &dataset));
+        assert!(needs_content("edt-table", &Dataset::default()));
+        assert!(!needs_content("siecle-responsables", &dataset));
+        assert!(!needs_content("json", &dataset));
+        let kept = envelope_only(dataset.clone());
+        assert_eq!(kept.files, dataset.files);
+        assert_eq!(kept.school_year, dataset.school_year);
+        assert!(kept.students.is_empty() && kept.guardians.is_empty());
+    }
+
     fn fake_liens_rules(sources: &Sources<'_>, _reference: &Reference) -> Vec<Diagnostic> {
         let name = sources.liens.map(|file| file.name).unwrap_or_default();
         let found = super::super::anomaly(
