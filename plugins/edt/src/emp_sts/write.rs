@@ -1,6 +1,6 @@
 //! Writing `emp_sts` in the DTD's element order (STS.md §3.2), in ISO-8859-15.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use passerelle_core::dates::format_iso;
 use passerelle_core::format::{FormatError, OutputFile, WriteOptions};
@@ -249,8 +249,24 @@ fn structure_order<'d>(
     order
 }
 
+/// The services of each structure, in dataset order: found once, rather than by a pass over
+/// every service for each structure written.
+type ServicesOf<'d> = HashMap<(StructureKind, &'d str), Vec<&'d Service>>;
+
+fn services_of(dataset: &Dataset) -> ServicesOf<'_> {
+    let mut services: ServicesOf<'_> = HashMap::new();
+    for service in &dataset.services {
+        services
+            .entry((service.structure.kind, service.structure.code.as_str()))
+            .or_default()
+            .push(service);
+    }
+    services
+}
+
 fn structure(writer: &mut XmlWriter, dataset: &Dataset) {
     writer.open("STRUCTURE", &[]);
+    let services = services_of(dataset);
     let divisions = structure_order(dataset, StructureKind::Division, dataset.divisions.keys());
     let unknown = kept(dataset, &[ROOT, "DONNEES", "STRUCTURE", "DIVISIONS"]);
     if open_list(
@@ -259,7 +275,7 @@ fn structure(writer: &mut XmlWriter, dataset: &Dataset) {
         !divisions.is_empty() || !unknown.is_empty(),
     ) {
         for code in divisions {
-            division(writer, dataset, code, dataset.divisions.get(code));
+            division(writer, &services, code, dataset.divisions.get(code));
         }
         writer.extra(&unknown);
         writer.close();
@@ -268,7 +284,7 @@ fn structure(writer: &mut XmlWriter, dataset: &Dataset) {
     let unknown = kept(dataset, &[ROOT, "DONNEES", "STRUCTURE", "GROUPES"]);
     if open_list(writer, "GROUPES", !groups.is_empty() || !unknown.is_empty()) {
         for code in groups {
-            group(writer, dataset, code, dataset.groups.get(code));
+            group(writer, &services, code, dataset.groups.get(code));
         }
         writer.extra(&unknown);
         writer.close();
@@ -277,16 +293,21 @@ fn structure(writer: &mut XmlWriter, dataset: &Dataset) {
     writer.close();
 }
 
-fn division(writer: &mut XmlWriter, dataset: &Dataset, code: &str, known: Option<&Division>) {
+fn division(
+    writer: &mut XmlWriter,
+    services_of: &ServicesOf<'_>,
+    code: &str,
+    known: Option<&Division>,
+) {
     writer.open("DIVISION", &[("CODE", code)]);
-    services(writer, dataset, StructureKind::Division, code);
+    services(writer, services_of, StructureKind::Division, code);
     if let Some(known) = known {
         writer.extra(&known.extra);
     }
     writer.close();
 }
 
-fn group(writer: &mut XmlWriter, dataset: &Dataset, code: &str, known: Option<&Group>) {
+fn group(writer: &mut XmlWriter, services_of: &ServicesOf<'_>, code: &str, known: Option<&Group>) {
     writer.open("GROUPE", &[("CODE", code)]);
     if let Some(known) = known {
         writer.leaf_opt("LIBELLE_LONG", known.label.as_deref());
@@ -317,19 +338,15 @@ fn group(writer: &mut XmlWriter, dataset: &Dataset, code: &str, known: Option<&G
             writer.close();
         }
     }
-    services(writer, dataset, StructureKind::Groupe, code);
+    services(writer, services_of, StructureKind::Groupe, code);
     if let Some(known) = known {
         writer.extra(&known.extra);
     }
     writer.close();
 }
 
-fn services(writer: &mut XmlWriter, dataset: &Dataset, kind: StructureKind, code: &str) {
-    let mine: Vec<&Service> = dataset
-        .services
-        .iter()
-        .filter(|service| service.structure.kind == kind && service.structure.code == code)
-        .collect();
+fn services(writer: &mut XmlWriter, services_of: &ServicesOf<'_>, kind: StructureKind, code: &str) {
+    let mine: &[&Service] = services_of.get(&(kind, code)).map_or(&[], Vec::as_slice);
     if !open_list(writer, "SERVICES", !mine.is_empty()) {
         return;
     }
