@@ -28,19 +28,15 @@ pub struct DetectArgs {
 }
 
 #[derive(Serialize)]
+/// One line of `detect --json`: every key is always present (`null` when unknown), plus
+/// `erreur` for a file that could not be read.
 struct Detection {
     fichier: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     uaj: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     annee: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     date_export: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     effectifs: BTreeMap<&'static str, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     erreur: Option<String>,
