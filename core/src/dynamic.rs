@@ -945,9 +945,11 @@ fn formats_of(
     Ok(formats)
 }
 
-/// The loader's message without the path it starts with (the sentence already names it).
+/// The loader's message (libloading puts the system's in the error's source), without the
+/// path it starts with: the sentence already names the file.
 fn loader_message(error: &libloading::Error, path: &Path) -> String {
-    let message = error.to_string();
+    let message =
+        std::error::Error::source(error).map_or_else(|| error.to_string(), ToString::to_string);
     let prefix = format!("{}: ", path.display());
     match message.find(&prefix) {
         Some(start) => message[start + prefix.len()..].to_string(),
