@@ -26,7 +26,6 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use crate::diagnostics::Diagnostic;
 use crate::format::{
     Format, FormatError, Origin, OutputFile, Probe, ReadInput, ReadOptions, ReadOutput, Registry,
     WriteOptions,
@@ -209,19 +208,17 @@ fn frame(parts: &[OutputFile]) -> Vec<u8> {
     bytes
 }
 
-fn unframe(mut bytes: &[u8]) -> Option<Vec<OutputFile>> {
+/// The parts of a framed buffer, borrowed.
+fn unframe(mut bytes: &[u8]) -> Option<Vec<(&str, &[u8])>> {
     let mut parts = Vec::new();
     while !bytes.is_empty() {
         let (length, rest) = bytes.split_first_chunk::<4>()?;
         let length = usize::try_from(u32::from_le_bytes(*length)).ok()?;
-        let name = String::from_utf8(rest.get(..length)?.to_vec()).ok()?;
+        let name = std::str::from_utf8(rest.get(..length)?).ok()?;
         let rest = rest.get(length..)?;
         let (size, rest) = rest.split_first_chunk::<8>()?;
         let size = usize::try_from(u64::from_le_bytes(*size)).ok()?;
-        parts.push(OutputFile {
-            name,
-            bytes: rest.get(..size)?.to_vec(),
-        });
+        parts.push((name, rest.get(..size)?));
         bytes = rest.get(size..)?;
     }
     Some(parts)
@@ -677,52 +674,57 @@ enum Doing<'a> {
 }
 
 impl DynamicFormat {
-    /// Calls a plugin function that fills a buffer, copies the bytes and frees the buffer.
-    /// A refusal keeps the format's own message; a panic names the plugin.
-    fn call(
+    /// Calls a plugin function that fills a buffer, hands the bytes to `then` and frees the
+    /// buffer. A refusal keeps the format's own message; a panic names the plugin.
+    fn call<T>(
         &self,
         doing: Doing<'_>,
         call: impl FnOnce(*mut RawBuffer) -> i32,
-    ) -> Result<Vec<u8>, FormatError> {
+        then: impl FnOnce(&[u8]) -> Result<T, FormatError>,
+    ) -> Result<T, FormatError> {
         let mut buffer = RawBuffer::empty();
         let code = call(&mut buffer);
-        let bytes = if buffer.ptr.is_null() {
-            Vec::new()
+        let bytes: &[u8] = if buffer.ptr.is_null() {
+            &[]
         } else {
             // SAFETY: a non-null buffer was filled by the plugin's `respond` with the pointer
-            // and length of a live allocation it owns until we hand it back to `free`, below.
-            unsafe { std::slice::from_raw_parts(buffer.ptr, buffer.len) }.to_vec()
+            // and length of a live allocation it owns until we hand it back to `free`, below,
+            // after the last use of `bytes`.
+            unsafe { std::slice::from_raw_parts(buffer.ptr, buffer.len) }
+        };
+        let result = match code {
+            status::OK => then(bytes),
+            status::ERROR => Err(FormatError::Plugin(
+                String::from_utf8_lossy(bytes).into_owned(),
+            )),
+            code => Err(self.failure(code, &doing, &String::from_utf8_lossy(bytes))),
         };
         (self.plugin.0.free)(buffer);
-        let message = String::from_utf8_lossy(&bytes);
-        match code {
-            status::OK => Ok(bytes),
-            status::ERROR => Err(FormatError::Plugin(message.into_owned())),
-            code => {
-                let (doing, undone) = match doing {
-                    Doing::Reading(file) => {
-                        (format!("en lisant « {file} »"), "le fichier n'a pas été lu")
-                    }
-                    Doing::Writing => ("en écrivant".to_string(), "rien n'a été écrit"),
-                    Doing::Examining(file) => (
-                        format!("en examinant « {file} »"),
-                        "le fichier n'a pas été lu",
-                    ),
-                };
-                let what = if code == status::PANIC {
-                    format!("a planté {doing} (format {}) : {message}", self.id)
-                } else {
-                    format!(
-                        "a répondu un statut inconnu ({code}) {doing} (format {})",
-                        self.id
-                    )
-                };
-                Err(FormatError::Plugin(format!(
-                    "le plugin « {} » {what} ; {undone}, signalez ce défaut à l'auteur du plugin",
-                    self.path.display(),
-                )))
-            }
-        }
+        result
+    }
+
+    /// The sentence of a plugin that panicked (or answered nonsense) while `doing`.
+    fn failure(&self, code: i32, doing: &Doing<'_>, message: &str) -> FormatError {
+        let (doing, undone) = match doing {
+            Doing::Reading(file) => (format!("en lisant « {file} »"), "le fichier n'a pas été lu"),
+            Doing::Writing => ("en écrivant".to_string(), "rien n'a été écrit"),
+            Doing::Examining(file) => (
+                format!("en examinant « {file} »"),
+                "le fichier n'a pas été lu",
+            ),
+        };
+        let what = if code == status::PANIC {
+            format!("a planté {doing} (format {}) : {message}", self.id)
+        } else {
+            format!(
+                "a répondu un statut inconnu ({code}) {doing} (format {})",
+                self.id
+            )
+        };
+        FormatError::Plugin(format!(
+            "le plugin « {} » {what} ; {undone}, signalez ce défaut à l'auteur du plugin",
+            self.path.display(),
+        ))
     }
 
     fn unreadable(&self, what: &str) -> FormatError {
@@ -758,12 +760,13 @@ impl Format for DynamicFormat {
 
     fn mismatch(&self, probe: &Probe<'_>) -> Option<String> {
         let input = raw_input(probe.file_name, probe.base_name, probe.text);
-        let bytes = self
-            .call(Doing::Examining(probe.file_name), |out| {
-                (self.plugin.0.mismatch)(self.index, input, out)
-            })
+        let sentence = self
+            .call(
+                Doing::Examining(probe.file_name),
+                |out| (self.plugin.0.mismatch)(self.index, input, out),
+                |bytes| Ok(String::from_utf8_lossy(bytes).into_owned()),
+            )
             .ok()?;
-        let sentence = String::from_utf8_lossy(&bytes).into_owned();
         (!sentence.is_empty()).then_some(sentence)
     }
 
@@ -778,26 +781,29 @@ impl Format for DynamicFormat {
     fn read(&self, input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
         let options = serde_json::to_string(input.options).unwrap_or_else(|_| "{}".to_string());
         let raw = raw_input(input.file_name, input.base_name, input.text);
-        let bytes = self.call(Doing::Reading(input.file_name), |out| {
-            (self.plugin.0.read)(self.index, raw, RawStr::new(&options), out)
-        })?;
-        let parts = unframe(&bytes).ok_or_else(|| self.unreadable("un résultat illisible"))?;
-        let part = |name: &str| {
-            parts
-                .iter()
-                .find(|part| part.name == name)
-                .map(|part| part.bytes.as_slice())
-                .ok_or_else(|| self.unreadable(&format!("un résultat sans {name}")))
-        };
-        let dataset = std::str::from_utf8(part(DATASET_PART)?)
-            .map_err(|_| self.unreadable("un jeu de données non UTF-8"))?;
-        let dataset = from_json(dataset, input.file_name)?;
-        let diagnostics: Vec<Diagnostic> = serde_json::from_slice(part(DIAGNOSTICS_PART)?)
-            .map_err(|_| self.unreadable("des remarques illisibles"))?;
-        Ok(ReadOutput {
-            dataset,
-            diagnostics,
-        })
+        self.call(
+            Doing::Reading(input.file_name),
+            |out| (self.plugin.0.read)(self.index, raw, RawStr::new(&options), out),
+            |bytes| {
+                let parts =
+                    unframe(bytes).ok_or_else(|| self.unreadable("un résultat illisible"))?;
+                let part = |name: &str| {
+                    parts
+                        .iter()
+                        .find(|(part, _)| *part == name)
+                        .map(|(_, bytes)| *bytes)
+                        .ok_or_else(|| self.unreadable(&format!("un résultat sans {name}")))
+                };
+                let dataset = std::str::from_utf8(part(DATASET_PART)?)
+                    .map_err(|_| self.unreadable("un jeu de données non UTF-8"))?;
+                let diagnostics = serde_json::from_slice(part(DIAGNOSTICS_PART)?)
+                    .map_err(|_| self.unreadable("des remarques illisibles"))?;
+                Ok(ReadOutput {
+                    dataset: from_json(dataset, input.file_name)?,
+                    diagnostics,
+                })
+            },
+        )
     }
 
     fn write(
@@ -807,15 +813,28 @@ impl Format for DynamicFormat {
     ) -> Result<Vec<OutputFile>, FormatError> {
         let dataset = to_json(dataset);
         let options = serde_json::to_string(options).unwrap_or_else(|_| "{}".to_string());
-        let bytes = self.call(Doing::Writing, |out| {
-            (self.plugin.0.write)(
-                self.index,
-                RawStr::new(&dataset),
-                RawStr::new(&options),
-                out,
-            )
-        })?;
-        unframe(&bytes).ok_or_else(|| self.unreadable("des fichiers illisibles"))
+        self.call(
+            Doing::Writing,
+            |out| {
+                (self.plugin.0.write)(
+                    self.index,
+                    RawStr::new(&dataset),
+                    RawStr::new(&options),
+                    out,
+                )
+            },
+            |bytes| {
+                let files =
+                    unframe(bytes).ok_or_else(|| self.unreadable("des fichiers illisibles"))?;
+                Ok(files
+                    .into_iter()
+                    .map(|(name, bytes)| OutputFile {
+                        name: name.to_string(),
+                        bytes: bytes.to_vec(),
+                    })
+                    .collect())
+            },
+        )
     }
 }
 

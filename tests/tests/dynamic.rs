@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use passerelle_core::dynamic::ABI_VERSION;
+use passerelle_core::model::MODEL_VERSION;
 use passerelle_tests::{Run, fixture, workspace};
 use serde_json::Value;
 
@@ -440,8 +442,11 @@ fn a_plugin_for_another_abi_is_refused() {
         &run,
         &[
             &format!("« {} »", plugins.future_abi.display()),
-            "est un plugin pour l'interface n°2, or cette version de passerelle attend \
-             l'interface n°1 : recompilez le plugin",
+            &format!(
+                "est un plugin pour l'interface n°{}, or cette version de passerelle attend \
+                 l'interface n°{ABI_VERSION} : recompilez le plugin",
+                ABI_VERSION + 1
+            ),
         ],
     );
 }
@@ -454,8 +459,11 @@ fn a_plugin_for_another_model_is_refused() {
         &run,
         &[
             &format!("« {} »", plugins.future_model.display()),
-            "a été compilé pour le modèle de données n°2, or cette version de passerelle \
-             utilise le modèle n°1",
+            &format!(
+                "a été compilé pour le modèle de données n°{}, or cette version de passerelle \
+                 utilise le modèle n°{MODEL_VERSION}",
+                MODEL_VERSION + 1
+            ),
         ],
     );
 }
