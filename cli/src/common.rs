@@ -62,7 +62,7 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
 /// `PASSERELLE_PLUGIN_PATH` (nothing is loaded from anywhere else).
 pub fn registry(io: &Io<'_>) -> anyhow::Result<Registry> {
     let mut registry = passerelle_builtin::registry()?;
-    let files = plugin_files(io.plugins, io.plugin_path.as_deref());
+    let files = plugin_files(io.plugins, io.plugin_path.as_deref())?;
     load_into(&mut registry, &files)?;
     Ok(registry)
 }

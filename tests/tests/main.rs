@@ -2,6 +2,7 @@
 
 mod check;
 mod cli;
+mod dynamic;
 mod edt;
 mod foundation;
 mod pronote_liens;
