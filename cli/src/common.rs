@@ -11,6 +11,7 @@ use passerelle_core::dynamic::{load_into, plugin_files};
 use passerelle_core::format::{OutputFile, ReadOptions, Registry};
 use passerelle_core::input::{Limits, load_paths};
 use passerelle_core::output::write_atomic;
+use passerelle_core::xml::DEFAULT_MAX_DEPTH;
 use passerelle_core::{Diagnostic, dates};
 
 /// Limits applied to every file read.
@@ -26,6 +27,23 @@ pub struct InputArgs {
     /// Nombre maximal de fichiers dans un zip (défaut : 1000).
     #[arg(long = "max-entrees-zip", value_name = "N", hide_default_value = true, default_value_t = Limits::DEFAULT_MAX_ZIP_ENTRIES)]
     pub max_zip_entries: usize,
+    /// Profondeur maximale des éléments XML imbriqués, de 1 à 1000 (défaut : 64 ; les
+    /// exports en ont moins de 12).
+    #[arg(long = "profondeur-max", value_name = "N", hide_default_value = true, default_value_t = DEFAULT_MAX_DEPTH, value_parser = parse_max_depth)]
+    pub max_depth: usize,
+}
+
+/// Deepest `--profondeur-max` accepted: elements are read recursively, and a thread's stack
+/// holds a thousand levels with room to spare.
+const DEEPEST_ALLOWED: usize = 1_000;
+
+/// Parses `--profondeur-max`: 1 to [`DEEPEST_ALLOWED`].
+fn parse_max_depth(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|depth| (1..=DEEPEST_ALLOWED).contains(depth))
+        .ok_or_else(|| format!("« {text} » n'est pas une profondeur de 1 à {DEEPEST_ALLOWED}"))
 }
 
 impl InputArgs {
@@ -35,6 +53,14 @@ impl InputArgs {
             max_file_size: self.max_file_size,
             max_zip_inflated: self.max_zip_inflated,
             max_zip_entries: self.max_zip_entries,
+        }
+    }
+
+    /// The options handed to readers (the depth limit).
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            max_depth: self.max_depth,
+            ..ReadOptions::default()
         }
     }
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 use passerelle_core::detect::{ReadFile, read_input};
-use passerelle_core::format::ReadOptions;
 use passerelle_core::input::load_paths;
 use serde::Serialize;
 
@@ -85,7 +84,7 @@ fn failure(file: &str, message: String) -> Detection {
 pub fn run(io: &mut Io<'_>, args: &DetectArgs) -> anyhow::Result<u8> {
     let registry = registry(io)?;
     let loaded = load_paths(&args.files, &args.input.limits())?;
-    let options = ReadOptions::default();
+    let options = args.input.read_options();
     let mut detections = Vec::new();
     for refused in &loaded.refused {
         detections.push(failure(

@@ -177,7 +177,8 @@ pub fn read_zip(
         .map_err(|error| refuse(format!("ce n'est pas une archive zip lisible ({error})")))?;
     if archive.len() > limits.max_zip_entries {
         return Err(refuse(format!(
-            "elle contient {} fichiers, plus que la limite de {} (--max-entrees-zip)",
+            "elle contient {} fichiers, plus que la limite de {} (la limite se change avec \
+             --max-entrees-zip)",
             archive.len(),
             limits.max_zip_entries
         )));
@@ -223,8 +224,8 @@ pub fn read_zip(
         // anything; a lying header is still caught by the bounded read below.
         if member.size() > remaining {
             return Err(refuse(format!(
-                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets \
-                 (--max-taille-zip) : archive piégée ou corrompue",
+                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets : \
+                 archive piégée ou corrompue (la limite se change avec --max-taille-zip)",
                 member.size(),
                 limits.max_zip_inflated
             )));
@@ -239,8 +240,8 @@ pub fn read_zip(
         inflated_total += content.len() as u64;
         if inflated_total > limits.max_zip_inflated {
             return Err(refuse(format!(
-                "son contenu décompressé dépasse la limite de {} octets (--max-taille-zip) : \
-                 archive piégée ou corrompue",
+                "son contenu décompressé dépasse la limite de {} octets : archive piégée ou \
+                 corrompue (la limite se change avec --max-taille-zip)",
                 limits.max_zip_inflated
             )));
         }

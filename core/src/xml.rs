@@ -302,8 +302,8 @@ impl<'a> XmlStream<'a> {
             return Err(self.error_at(
                 offset,
                 format!(
-                    "profondeur maximale de {} éléments dépassée : le fichier n'est pas un \
-                     export de ce type",
+                    "plus de {} éléments imbriqués, la profondeur maximale : le fichier n'est \
+                     pas un export de ce type (la limite se change avec --profondeur-max)",
                     self.max_depth
                 ),
             ));

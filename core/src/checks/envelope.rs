@@ -108,11 +108,12 @@ pub fn archive_refused(refused: &ArchiveRefused) -> Diagnostic {
 
 /// `XML_INVALIDE` when the root element has no `DONNEES` child. Only the elements before
 /// `DONNEES` are read (the small `PARAMETRES` and `NOMENCLATURES`), never the data itself.
-pub fn check_donnees(name: &str, format: &str, text: &str) -> Option<Diagnostic> {
+/// `max_depth` is the readers' depth limit.
+pub fn check_donnees(name: &str, format: &str, text: &str, max_depth: usize) -> Option<Diagnostic> {
     if !has_envelope(format) {
         return None;
     }
-    let mut stream = XmlStream::new(text, name);
+    let mut stream = XmlStream::new(text, name).with_max_depth(max_depth);
     let outcome = (|| -> Result<Option<u32>, XmlError> {
         let root = stream.root()?;
         while let Some(child) = stream.next_child()? {
@@ -397,12 +398,34 @@ mod tests {
     #[test]
     fn donnees_must_follow_parametres() {
         let with = "<?xml version=\"1.0\"?>\n<BEE_COMMUN VERSION=\"1.7\">\n<PARAMETRES><UAJ>0999999Z</UAJ></PARAMETRES>\n<DONNEES><X/></DONNEES>\n</BEE_COMMUN>\n";
-        assert!(check_donnees("Communs.xml", "siecle-communs", with).is_none());
+        assert!(
+            check_donnees(
+                "Communs.xml",
+                "siecle-communs",
+                with,
+                crate::xml::DEFAULT_MAX_DEPTH
+            )
+            .is_none()
+        );
         let without = "<?xml version=\"1.0\"?>\n<BEE_COMMUN VERSION=\"1.7\">\n<PARAMETRES><UAJ>0999999Z</UAJ></PARAMETRES>\n</BEE_COMMUN>\n";
-        let found = check_donnees("Communs.xml", "siecle-communs", without).unwrap();
+        let found = check_donnees(
+            "Communs.xml",
+            "siecle-communs",
+            without,
+            crate::xml::DEFAULT_MAX_DEPTH,
+        )
+        .unwrap();
         assert_eq!(found.code, "XML_INVALIDE");
         assert_eq!(found.line, Some(2));
-        assert!(check_donnees("EXP_ELEVE.xml", "edt-table", without).is_none());
+        assert!(
+            check_donnees(
+                "EXP_ELEVE.xml",
+                "edt-table",
+                without,
+                crate::xml::DEFAULT_MAX_DEPTH
+            )
+            .is_none()
+        );
     }
 
     #[test]

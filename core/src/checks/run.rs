@@ -379,6 +379,7 @@ fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOpti
                         &read.name,
                         &read.format,
                         &probed.decoded.text,
+                        options.max_depth,
                     ));
                 }
                 let kind = stand_in_kind(&read.format, &read.dataset);
