@@ -48,18 +48,24 @@ impl fmt::Display for XmlError {
 #[derive(Clone, Debug)]
 struct LineIndex {
     starts: Vec<usize>,
+    /// Offset of the first control character XML forbids (anything below U+0020 but tab,
+    /// line feed and carriage return), which the parser itself lets through.
+    forbidden: Option<usize>,
 }
 
 impl LineIndex {
     fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, byte)| *byte == b'\n')
-                .map(|(index, _)| index + 1),
-        );
-        LineIndex { starts }
+        let mut forbidden = None;
+        // One pass: control characters are ASCII bytes, never part of a multi-byte sequence.
+        for (index, byte) in text.bytes().enumerate() {
+            if byte == b'\n' {
+                starts.push(index + 1);
+            } else if byte < 0x20 && byte != b'\t' && byte != b'\r' && forbidden.is_none() {
+                forbidden = Some(index);
+            }
+        }
+        LineIndex { starts, forbidden }
     }
 
     fn line_column(&self, text: &str, offset: usize) -> (u32, u32) {
@@ -319,6 +325,21 @@ impl<'a> XmlStream<'a> {
     /// Moves to the root element and returns its start tag. Refuses a DOCTYPE that declares
     /// entities and a document without element.
     pub fn root(&mut self) -> Result<StartTag, XmlError> {
+        if let Some(offset) = self.lines.forbidden {
+            let byte = self.text.as_bytes().get(offset).copied().unwrap_or(0);
+            let what = if byte == 0 {
+                "un octet nul".to_string()
+            } else {
+                format!("le caractère de contrôle U+{byte:04X}")
+            };
+            return Err(self.error_at(
+                offset,
+                format!(
+                    "le fichier contient {what}, interdit en XML : il est abîmé (téléchargement \
+                     ou copie interrompus ?) ou n'est pas un export ; réexportez-le"
+                ),
+            ));
+        }
         match self.next_child()? {
             Some(tag) => Ok(tag),
             None => {
@@ -756,6 +777,18 @@ mod tests {
         unknown.root().unwrap();
         let tag = unknown.next_child().unwrap().unwrap();
         assert!(unknown.read_node(tag).unwrap_err().message.contains("&x;"));
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are() {
+        let error = XmlStream::new("<A>\n  <B>L\u{0}a</B>\n</A>", "t.xml")
+            .root()
+            .unwrap_err();
+        assert_eq!((error.line, error.column), (2, 7));
+        assert!(error.message.contains("octet nul"), "{error}");
+        let error = XmlStream::new("<A>\u{1b}</A>", "t.xml").root().unwrap_err();
+        assert!(error.message.contains("U+001B"), "{error}");
+        assert!(XmlStream::new("<A>\t\r\n</A>", "t.xml").root().is_ok());
     }
 
     #[test]
