@@ -148,7 +148,7 @@ fn read_xml(
 
 fn read_csv(input: &ReadInput<'_>, builder: &mut Builder<'_>) -> Result<(), FormatError> {
     let csv_error = |error: passerelle_core::csv::CsvError| {
-        refused(input.file_name, error.line, error.to_string())
+        refused(input.file_name, error.line, error.what().to_string())
     };
     let mut records = CsvReader::new(input.text, ';');
     let Some(header) = records.next().transpose().map_err(csv_error)? else {
