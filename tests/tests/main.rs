@@ -5,6 +5,7 @@ mod cli;
 mod edt;
 mod foundation;
 mod pronote_liens;
+mod robustness;
 mod siecle;
 mod sts_emp;
 
