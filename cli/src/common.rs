@@ -120,20 +120,50 @@ pub fn read_strict(
         bail!("{refused} ; retéléchargez l'export");
     }
     if loaded.files.is_empty() {
-        bail!(
-            "aucun fichier à lire dans {} : donnez des fichiers .xml, .zip ou .csv",
-            paths
-                .iter()
-                .map(|path| format!("« {} »", path.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        return Err(nothing_to_read(paths, &loaded.ignored));
     }
     loaded
         .files
         .iter()
         .map(|input| read_input(registry, input, forced, options).map_err(anyhow::Error::from))
         .collect()
+}
+
+/// Ignored files named in [`nothing_to_read`], at most.
+const IGNORED_SHOWN: usize = 5;
+
+/// The sentence for paths that hold no file to read, naming what was ignored; a zip inside a
+/// zip is not read, and the sentence says what to do with it.
+pub fn nothing_to_read(paths: &[PathBuf], ignored: &[String]) -> anyhow::Error {
+    let named: Vec<String> = paths
+        .iter()
+        .map(|path| format!("« {} »", path.display()))
+        .collect();
+    let mut sentence = format!(
+        "aucun fichier à lire dans {} : donnez des fichiers .xml, .zip ou .csv",
+        named.join(", ")
+    );
+    if !ignored.is_empty() {
+        let mut shown: Vec<&str> = ignored
+            .iter()
+            .take(IGNORED_SHOWN)
+            .map(String::as_str)
+            .collect();
+        if ignored.len() > IGNORED_SHOWN {
+            shown.push("…");
+        }
+        sentence.push_str(&format!(" (fichiers ignorés : {})", shown.join(", ")));
+        let nested_zip = ignored
+            .iter()
+            .any(|name| name.contains('!') && name.to_ascii_lowercase().ends_with(".zip"));
+        if nested_zip {
+            sentence.push_str(
+                " ; une archive rangée dans une autre n'est pas lue : décompressez d'abord \
+                 l'archive qui la contient",
+            );
+        }
+    }
+    anyhow::anyhow!(sentence)
 }
 
 /// Where a command prints (standard output and standard error, or buffers in tests) and

@@ -8,7 +8,7 @@ use passerelle_core::detect::{ReadFile, read_input};
 use passerelle_core::input::load_paths;
 use serde::Serialize;
 
-use crate::common::{InputArgs, Io, print_diagnostics, registry};
+use crate::common::{InputArgs, Io, nothing_to_read, print_diagnostics, registry};
 
 /// Options of `detect`.
 #[derive(Debug, Args)]
@@ -84,6 +84,9 @@ fn failure(file: &str, message: String) -> Detection {
 pub fn run(io: &mut Io<'_>, args: &DetectArgs) -> anyhow::Result<u8> {
     let registry = registry(io)?;
     let loaded = load_paths(&args.files, &args.input.limits())?;
+    if loaded.files.is_empty() && loaded.refused.is_empty() {
+        return Err(nothing_to_read(&args.files, &loaded.ignored));
+    }
     let options = args.input.read_options();
     let mut detections = Vec::new();
     for refused in &loaded.refused {
