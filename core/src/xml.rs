@@ -235,6 +235,24 @@ impl<'a> XmlStream<'a> {
         path
     }
 
+    /// The current path for a message: a path deeper than any format's has its middle
+    /// elided, so that a document nested a thousand levels deep still gets a readable sentence.
+    fn shown_path(&self) -> String {
+        const HEAD: usize = 4;
+        const TAIL: usize = 3;
+        if self.path.len() <= HEAD + TAIL + 5 {
+            return self.path();
+        }
+        let head = &self.path[..HEAD];
+        let tail = &self.path[self.path.len() - TAIL..];
+        format!(
+            "/{}/…({} éléments)…/{}",
+            head.join("/"),
+            self.path.len() - HEAD - TAIL,
+            tail.join("/")
+        )
+    }
+
     /// An error at a byte offset, with the current path.
     pub fn error_at(&self, offset: usize, message: impl Into<String>) -> XmlError {
         let (line, column) = self.lines.line_column(self.text, offset);
@@ -242,7 +260,7 @@ impl<'a> XmlStream<'a> {
             file: self.file.clone(),
             line,
             column,
-            path: self.path(),
+            path: self.shown_path(),
             message: message.into(),
         }
     }
@@ -254,7 +272,7 @@ impl<'a> XmlStream<'a> {
             file: self.file.clone(),
             line,
             column: 1,
-            path: self.path(),
+            path: self.shown_path(),
             message: message.into(),
         }
     }
@@ -802,7 +820,18 @@ mod tests {
                 break;
             }
         }
-        assert!(result.unwrap_err().message.contains("profondeur"));
+        let error = result.unwrap_err();
+        assert!(error.message.contains("--profondeur-max"), "{error}");
+        assert_eq!(error.path, "/A/A/A/A/A/A/A/A/A/A");
+        let deeper = format!("<R>{}", "<B>".repeat(100));
+        let mut stream = XmlStream::new(&deeper, "t.xml");
+        stream.root().unwrap();
+        let error = loop {
+            if let Err(error) = stream.next_child() {
+                break error;
+            }
+        };
+        assert_eq!(error.path, "/R/B/B/B/…(57 éléments)…/B/B/B");
     }
 
     #[test]
