@@ -235,7 +235,10 @@ pub fn read_zip(
             .take(remaining + 1)
             .read_to_end(&mut content)
             .map_err(|error| {
-                refuse(format!("« {name} » ne peut pas être décompressé ({error})"))
+                refuse(format!(
+                    "« {name} » ne peut pas être décompressé : archive corrompue ou piégée \
+                     ({error})"
+                ))
             })?;
         inflated_total += content.len() as u64;
         if inflated_total > limits.max_zip_inflated {
@@ -350,6 +353,42 @@ mod tests {
         assert!(unsafe_member_name("C:\\x.xml"));
         assert!(!unsafe_member_name("dossier/Eleves.xml"));
         assert!(!unsafe_member_name("a..b.xml"));
+    }
+
+    fn zip_of(name: &str, content: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file(name, options).unwrap();
+        writer.write_all(content).unwrap();
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn sizes_are_bounded_whether_declared_or_lied_about() {
+        let limits = Limits {
+            max_zip_inflated: 1000,
+            ..Limits::default()
+        };
+        let honest = zip_of("a.xml", &[b' '; 4096]);
+        let refused = read_zip("a.zip", Path::new("a.zip"), &honest, &limits).unwrap_err();
+        assert!(
+            refused.reason.contains("se décompresse en 4096 octets")
+                && refused.reason.contains("--max-taille-zip"),
+            "{refused}"
+        );
+        // The same member claiming 10 bytes in both headers: inflating stops at the lie.
+        let mut lying = honest;
+        for (signature, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let start = lying.windows(4).position(|w| w == signature).unwrap();
+            lying[start + at..start + at + 4].copy_from_slice(&10u32.to_le_bytes());
+        }
+        let refused = read_zip("a.zip", Path::new("a.zip"), &lying, &limits).unwrap_err();
+        assert!(
+            refused.reason.contains("archive corrompue ou piégée"),
+            "{refused}"
+        );
     }
 
     #[test]
