@@ -187,6 +187,16 @@ pub fn read_zip(
     let mut others = Vec::new();
     let mut inflated_total: u64 = 0;
     for index in 0..archive.len() {
+        // Without decrypting: `by_index` refuses an encrypted member with an English error
+        // before its flag can be looked at.
+        if let Ok(raw) = archive.by_index_raw(index)
+            && raw.encrypted()
+        {
+            return Err(refuse(format!(
+                "« {} » est chiffré (protégé par un mot de passe), ce que passerelle ne lit pas",
+                raw.name().unwrap_or_default()
+            )));
+        }
         let mut member = archive.by_index(index).map_err(|error| {
             refuse(format!(
                 "le fichier n°{} ne peut pas être lu ({error} ; archive chiffrée ou méthode de \
@@ -207,9 +217,6 @@ pub fn read_zip(
             return Err(refuse(format!(
                 "elle contient un nom de fichier dangereux « {name} » (chemin absolu ou « .. »)"
             )));
-        }
-        if member.encrypted() {
-            return Err(refuse(format!("« {name} » est chiffré")));
         }
         if member.is_dir() || skipped_member(&name) {
             continue;
@@ -388,6 +395,21 @@ mod tests {
         assert!(
             refused.reason.contains("archive corrompue ou piégée"),
             "{refused}"
+        );
+    }
+
+    #[test]
+    fn an_encrypted_member_is_named() {
+        let mut encrypted = zip_of("Eleves.xml", b"<A/>");
+        for (signature, at) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
+            let start = encrypted.windows(4).position(|w| w == signature).unwrap();
+            encrypted[start + at] |= 1;
+        }
+        let refused =
+            read_zip("a.zip", Path::new("a.zip"), &encrypted, &Limits::default()).unwrap_err();
+        assert_eq!(
+            refused.reason,
+            "« Eleves.xml » est chiffré (protégé par un mot de passe), ce que passerelle ne lit pas"
         );
     }
 
