@@ -87,6 +87,21 @@ pub fn read_failure(name: &str, is_xml: bool, error: &FormatError) -> Diagnostic
             );
             at_line(found.in_file(name), *line)
         }
+        // The error's own text names the file: only its reason and line are taken.
+        FormatError::Invalid {
+            line: Some(line),
+            message,
+            ..
+        } => at_line(
+            unknown_format(
+                name,
+                format!("« {name} » n'a pas pu être lu (ligne {line}) : {message}"),
+            ),
+            Some(*line),
+        ),
+        FormatError::Invalid { message, .. } => {
+            unknown_format(name, format!("« {name} » n'a pas pu être lu : {message}"))
+        }
         other => unknown_format(name, format!("« {name} » n'a pas pu être lu : {other}")),
     }
 }
@@ -448,6 +463,19 @@ mod tests {
         assert_eq!(
             read_failure("x.csv", false, &invalid).code,
             "FORMAT_INCONNU"
+        );
+        let unterminated = FormatError::Invalid {
+            file: "x.csv".into(),
+            line: Some(3),
+            message: "guillemet ouvrant sans guillemet fermant".into(),
+        };
+        let found = read_failure("x.csv", false, &unterminated);
+        assert_eq!(
+            (found.message.as_str(), found.line),
+            (
+                "« x.csv » n'a pas pu être lu (ligne 3) : guillemet ouvrant sans guillemet fermant",
+                Some(3)
+            )
         );
         let refused = ArchiveRefused {
             archive: "ExportXML_Eleves.zip".into(),
