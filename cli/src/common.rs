@@ -10,7 +10,7 @@ use passerelle_core::detect::{ReadFile, read_input};
 use passerelle_core::dynamic::{load_into, plugin_files};
 use passerelle_core::format::{OutputFile, ReadOptions, Registry};
 use passerelle_core::input::{Limits, load_paths};
-use passerelle_core::output::write_atomic;
+use passerelle_core::output::{io_reason, write_atomic};
 use passerelle_core::xml::DEFAULT_MAX_DEPTH;
 use passerelle_core::{Diagnostic, dates};
 
@@ -219,8 +219,13 @@ pub fn write_outputs(
         path.is_dir() || target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR);
     let mut written = Vec::new();
     if is_folder {
-        std::fs::create_dir_all(path)
-            .with_context(|| format!("impossible de créer le dossier « {} »", path.display()))?;
+        std::fs::create_dir_all(path).map_err(|error| {
+            anyhow::anyhow!(
+                "impossible de créer le dossier « {} » : {}",
+                path.display(),
+                io_reason(&error)
+            )
+        })?;
         for output in outputs {
             let file = path.join(&output.name);
             write_atomic(&file, &output.bytes, inputs)?;

@@ -17,12 +17,12 @@ pub enum OutputError {
     )]
     WouldOverwriteInput(String),
     /// The file system refused.
-    #[error("impossible d'écrire « {path} » ({source}) : vérifiez le dossier et les droits")]
+    #[error("impossible d'écrire « {path} » : {}", io_reason(.error))]
     Io {
         /// Target path.
         path: String,
-        /// System error.
-        source: std::io::Error,
+        /// System error: not a `source`, its English text is already said in French.
+        error: std::io::Error,
     },
     /// The zip could not be built.
     #[error("impossible de construire l'archive « {name} » : {message}")]
@@ -32,6 +32,36 @@ pub enum OutputError {
         /// Why.
         message: String,
     },
+}
+
+/// Why the file system refused to write, and what to do, in French.
+pub fn io_reason(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => {
+            "le dossier qui doit le contenir n'existe pas ; vérifiez le chemin donné avec -o"
+                .to_string()
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "ce dossier est en lecture seule ou vous n'avez pas le droit d'y écrire ; choisissez \
+             un autre dossier avec -o"
+                .to_string()
+        }
+        ErrorKind::IsADirectory | ErrorKind::DirectoryNotEmpty => {
+            "un dossier porte déjà ce nom ; choisissez un autre chemin avec -o".to_string()
+        }
+        ErrorKind::NotADirectory => {
+            "un élément du chemin est un fichier et non un dossier ; vérifiez le chemin donné \
+             avec -o"
+                .to_string()
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "le disque est plein ; libérez de la place ou choisissez un autre dossier avec -o"
+                .to_string()
+        }
+        ErrorKind::Interrupted => "passerelle a été interrompu".to_string(),
+        _ => format!("erreur du système ({error}) ; vérifiez le dossier et les droits"),
+    }
 }
 
 /// Temporary files being written, removed by [`remove_pending_temporaries`] on interruption.
@@ -124,9 +154,9 @@ pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(
             target.display().to_string(),
         ));
     }
-    let io_error = |source| OutputError::Io {
+    let io_error = |error| OutputError::Io {
         path: target.display().to_string(),
-        source,
+        error,
     };
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -207,6 +237,29 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty());
         fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn file_system_refusals_are_said_in_french() {
+        let folder = tempfile::tempdir().unwrap();
+        let missing = folder.path().join("absent").join("sortie.json");
+        let error = write_atomic(&missing, b"x", &[]).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "impossible d'écrire « {} » : le dossier qui doit le contenir n'existe pas ; \
+                 vérifiez le chemin donné avec -o",
+                missing.display()
+            )
+        );
+        let taken = folder.path().join("sortie.json");
+        fs::create_dir(&taken).unwrap();
+        let error = write_atomic(&taken, b"x", &[]).unwrap_err().to_string();
+        assert!(
+            error.ends_with("un dossier porte déjà ce nom ; choisissez un autre chemin avec -o")
+        );
+        let left: Vec<_> = fs::read_dir(folder.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left beside the target");
     }
 
     #[test]
