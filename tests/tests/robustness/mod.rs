@@ -2,4 +2,6 @@
 //! `fixtures/invalides/`, the reading limits, property tests of every reader and writer,
 //! atomic outputs, and unknown elements kept.
 
+mod binary;
 mod corpus;
+mod outputs;
