@@ -4,4 +4,5 @@
 
 mod binary;
 mod corpus;
+mod limits;
 mod outputs;
