@@ -4,5 +4,6 @@
 
 mod binary;
 mod corpus;
+mod extras;
 mod limits;
 mod outputs;
