@@ -436,3 +436,41 @@ fn every_case_of_the_corpus_has_its_reaction() {
         check_check(case);
     }
 }
+
+/// The JSON `convert` writes for a case.
+fn converted(name: &str) -> Value {
+    let run = passerelle(&["convert", &case_path(name), "--to", "json", "-o", "-"]);
+    assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+#[test]
+fn what_is_read_from_odd_files_is_the_skeleton_s_content() {
+    // A bare external DTD is ignored, never fetched; UTF-16 decodes; the mislabelled and the
+    // double-encoded files keep their names (the latter as written, with a remark).
+    for (name, first_name) in [
+        ("dtd_externe_sts_emp_0999999Z_2025.xml", "Léa"),
+        ("utf16_sts_emp_0999999Z_2025.xml", "Léa"),
+        ("utf16_sans_bom_sts_emp_0999999Z_2025.xml", "Léa"),
+        ("iso_contenant_utf8_sts_emp_0999999Z_2025.xml", "Léa"),
+        ("utf8_contenant_latin9_sts_emp_0999999Z_2025.xml", "Léa"),
+        ("double_encodage_sts_emp_0999999Z_2025.xml", "LÃ©a"),
+    ] {
+        let dataset = converted(name);
+        let teacher = &dataset["staff"]["12345"];
+        assert_eq!(teacher["first_name"], first_name, "{name}");
+        assert_eq!(teacher["usage_name"], "CŒURDEROY", "{name}");
+    }
+}
+
+#[test]
+fn a_huge_attribute_is_read_whole_and_kept() {
+    let start = Instant::now();
+    let dataset = converted("attribut_geant_sts_emp_0999999Z_2025.xml");
+    assert!(start.elapsed() < PROMPT);
+    let note = &dataset["staff"]["12345"]["extra"][0];
+    assert_eq!(note["name"], "NOTE");
+    let value = note["attributes"][0][1].as_str().unwrap();
+    assert_eq!(value.chars().count(), corpus::HUGE_ATTRIBUTE);
+    assert!(value.chars().all(|character| character == 'é'));
+}
