@@ -7,3 +7,4 @@ mod corpus;
 mod extras;
 mod limits;
 mod outputs;
+mod properties;
