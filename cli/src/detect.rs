@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use passerelle_core::detect::{ReadFile, read_input};
-use passerelle_core::format::ReadOptions;
 use passerelle_core::input::load_paths;
 use serde::Serialize;
 
-use crate::common::{InputArgs, Io, print_diagnostics, registry};
+use crate::common::{InputArgs, Io, nothing_to_read, print_diagnostics, registry};
 
 /// Options of `detect`.
 #[derive(Debug, Args)]
@@ -81,7 +80,10 @@ fn failure(file: &str, message: String) -> Detection {
 pub fn run(io: &mut Io<'_>, args: &DetectArgs) -> anyhow::Result<u8> {
     let registry = registry(io)?;
     let loaded = load_paths(&args.files, &args.input.limits())?;
-    let options = ReadOptions::default();
+    if loaded.files.is_empty() && loaded.refused.is_empty() {
+        return Err(nothing_to_read(&args.files, &loaded.ignored));
+    }
+    let options = args.input.read_options();
     let mut detections = Vec::new();
     for refused in &loaded.refused {
         detections.push(failure(

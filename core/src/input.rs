@@ -177,7 +177,8 @@ pub fn read_zip(
         .map_err(|error| refuse(format!("ce n'est pas une archive zip lisible ({error})")))?;
     if archive.len() > limits.max_zip_entries {
         return Err(refuse(format!(
-            "elle contient {} fichiers, plus que la limite de {} (--max-entrees-zip)",
+            "elle contient {} fichiers, plus que la limite de {} (la limite se change avec \
+             --max-entrees-zip)",
             archive.len(),
             limits.max_zip_entries
         )));
@@ -186,6 +187,16 @@ pub fn read_zip(
     let mut others = Vec::new();
     let mut inflated_total: u64 = 0;
     for index in 0..archive.len() {
+        // Without decrypting: `by_index` refuses an encrypted member with an English error
+        // before its flag can be looked at.
+        if let Ok(raw) = archive.by_index_raw(index)
+            && raw.encrypted()
+        {
+            return Err(refuse(format!(
+                "« {} » est chiffré (protégé par un mot de passe), ce que passerelle ne lit pas",
+                raw.name().unwrap_or_default()
+            )));
+        }
         let mut member = archive.by_index(index).map_err(|error| {
             refuse(format!(
                 "le fichier n°{} ne peut pas être lu ({error} ; archive chiffrée ou méthode de \
@@ -207,9 +218,6 @@ pub fn read_zip(
                 "elle contient un nom de fichier dangereux « {name} » (chemin absolu ou « .. »)"
             )));
         }
-        if member.encrypted() {
-            return Err(refuse(format!("« {name} » est chiffré")));
-        }
         if member.is_dir() || skipped_member(&name) {
             continue;
         }
@@ -223,8 +231,8 @@ pub fn read_zip(
         // anything; a lying header is still caught by the bounded read below.
         if member.size() > remaining {
             return Err(refuse(format!(
-                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets \
-                 (--max-taille-zip) : archive piégée ou corrompue",
+                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets : \
+                 archive piégée ou corrompue (la limite se change avec --max-taille-zip)",
                 member.size(),
                 limits.max_zip_inflated
             )));
@@ -234,13 +242,16 @@ pub fn read_zip(
             .take(remaining + 1)
             .read_to_end(&mut content)
             .map_err(|error| {
-                refuse(format!("« {name} » ne peut pas être décompressé ({error})"))
+                refuse(format!(
+                    "« {name} » ne peut pas être décompressé : archive corrompue ou piégée \
+                     ({error})"
+                ))
             })?;
         inflated_total += content.len() as u64;
         if inflated_total > limits.max_zip_inflated {
             return Err(refuse(format!(
-                "son contenu décompressé dépasse la limite de {} octets (--max-taille-zip) : \
-                 archive piégée ou corrompue",
+                "son contenu décompressé dépasse la limite de {} octets : archive piégée ou \
+                 corrompue (la limite se change avec --max-taille-zip)",
                 limits.max_zip_inflated
             )));
         }
@@ -349,6 +360,57 @@ mod tests {
         assert!(unsafe_member_name("C:\\x.xml"));
         assert!(!unsafe_member_name("dossier/Eleves.xml"));
         assert!(!unsafe_member_name("a..b.xml"));
+    }
+
+    fn zip_of(name: &str, content: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file(name, options).unwrap();
+        writer.write_all(content).unwrap();
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn sizes_are_bounded_whether_declared_or_lied_about() {
+        let limits = Limits {
+            max_zip_inflated: 1000,
+            ..Limits::default()
+        };
+        let honest = zip_of("a.xml", &[b' '; 4096]);
+        let refused = read_zip("a.zip", Path::new("a.zip"), &honest, &limits).unwrap_err();
+        assert!(
+            refused.reason.contains("se décompresse en 4096 octets")
+                && refused.reason.contains("--max-taille-zip"),
+            "{refused}"
+        );
+        // The same member claiming 10 bytes in both headers: inflating stops at the lie.
+        let mut lying = honest;
+        for (signature, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let start = lying.windows(4).position(|w| w == signature).unwrap();
+            lying[start + at..start + at + 4].copy_from_slice(&10u32.to_le_bytes());
+        }
+        let refused = read_zip("a.zip", Path::new("a.zip"), &lying, &limits).unwrap_err();
+        assert!(
+            refused.reason.contains("archive corrompue ou piégée"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn an_encrypted_member_is_named() {
+        let mut encrypted = zip_of("Eleves.xml", b"<A/>");
+        for (signature, at) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
+            let start = encrypted.windows(4).position(|w| w == signature).unwrap();
+            encrypted[start + at] |= 1;
+        }
+        let refused =
+            read_zip("a.zip", Path::new("a.zip"), &encrypted, &Limits::default()).unwrap_err();
+        assert_eq!(
+            refused.reason,
+            "« Eleves.xml » est chiffré (protégé par un mot de passe), ce que passerelle ne lit pas"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod dynamic;
 mod edt;
 mod foundation;
 mod pronote_liens;
+mod robustness;
 mod siecle;
 mod sts_emp;
 

@@ -360,9 +360,9 @@ fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOpti
             Err(error) => {
                 reading.route(probed.decoded.diagnostics.iter().cloned());
                 let message = match &error {
-                    DetectError::Unknown { .. } | DetectError::Ambiguous { .. } => {
-                        error.to_string()
-                    }
+                    DetectError::Unknown { .. }
+                    | DetectError::Ambiguous { .. }
+                    | DetectError::Empty(_) => error.to_string(),
                     other => format!("« {} » : {other}", input.name),
                 };
                 reading
@@ -379,6 +379,7 @@ fn read_leniently(registry: &Registry, loaded: &LoadedInputs, options: &ReadOpti
                         &read.name,
                         &read.format,
                         &probed.decoded.text,
+                        options.max_depth,
                     ));
                 }
                 let kind = stand_in_kind(&read.format, &read.dataset);
@@ -820,6 +821,21 @@ mod tests {
             assert_eq!(anomaly.synchro, Some(entry.synchro));
             assert_eq!(anomaly.fix.as_deref(), Some(entry.fix));
         }
+    }
+
+    #[test]
+    fn an_empty_file_is_named_once() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        fs::write(folder.path().join("vide.xml"), "").expect("file");
+        let report = check(&[folder.path()]);
+        let anomalies = &report.etablissements[0].anomalies;
+        assert_eq!(anomalies.len(), 1, "{anomalies:#?}");
+        assert_eq!(anomalies[0].code, "FORMAT_INCONNU");
+        assert_eq!(
+            anomalies[0].message,
+            "« vide.xml » est vide (0 octet) : retéléchargez l'export, le téléchargement a dû \
+             échouer"
+        );
     }
 
     #[test]
