@@ -9,7 +9,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use passerelle_core::checks::ReferenceOptions;
 use passerelle_core::checks::report::{RenderOptions, render_human};
 use passerelle_core::checks::run::{CheckOptions, check_plan, plan};
-use passerelle_core::format::ReadOptions;
 use passerelle_core::input::InputError;
 
 use crate::common::{InputArgs, Io, parse_french_date, registry};
@@ -123,7 +122,7 @@ pub fn run(io: &mut Io<'_>, args: &CheckArgs) -> anyhow::Result<u8> {
             end: args.fin,
         },
         limits: args.input.limits(),
-        read: ReadOptions::default(),
+        read: args.input.read_options(),
         correspondences,
         ..CheckOptions::default()
     };

@@ -10,7 +10,8 @@ use passerelle_core::detect::{ReadFile, read_input};
 use passerelle_core::dynamic::{load_into, plugin_files};
 use passerelle_core::format::{OutputFile, ReadOptions, Registry};
 use passerelle_core::input::{Limits, load_paths};
-use passerelle_core::output::write_atomic;
+use passerelle_core::output::{io_reason, write_atomic};
+use passerelle_core::xml::DEFAULT_MAX_DEPTH;
 use passerelle_core::{Diagnostic, dates};
 
 /// Limits applied to every file read.
@@ -26,6 +27,23 @@ pub struct InputArgs {
     /// Nombre maximal de fichiers dans un zip (défaut : 1000).
     #[arg(long = "max-entrees-zip", value_name = "N", hide_default_value = true, default_value_t = Limits::DEFAULT_MAX_ZIP_ENTRIES)]
     pub max_zip_entries: usize,
+    /// Profondeur maximale des éléments XML imbriqués, de 1 à 1000 (défaut : 64 ; les
+    /// exports en ont moins de 12).
+    #[arg(long = "profondeur-max", value_name = "N", hide_default_value = true, default_value_t = DEFAULT_MAX_DEPTH, value_parser = parse_max_depth)]
+    pub max_depth: usize,
+}
+
+/// Deepest `--profondeur-max` accepted: elements are read recursively, and a thread's stack
+/// holds a thousand levels with room to spare.
+const DEEPEST_ALLOWED: usize = 1_000;
+
+/// Parses `--profondeur-max`: 1 to [`DEEPEST_ALLOWED`].
+fn parse_max_depth(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|depth| (1..=DEEPEST_ALLOWED).contains(depth))
+        .ok_or_else(|| format!("« {text} » n'est pas une profondeur de 1 à {DEEPEST_ALLOWED}"))
 }
 
 impl InputArgs {
@@ -35,6 +53,14 @@ impl InputArgs {
             max_file_size: self.max_file_size,
             max_zip_inflated: self.max_zip_inflated,
             max_zip_entries: self.max_zip_entries,
+        }
+    }
+
+    /// The options handed to readers (the depth limit).
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            max_depth: self.max_depth,
+            ..ReadOptions::default()
         }
     }
 }
@@ -62,7 +88,7 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime, String> {
 /// `PASSERELLE_PLUGIN_PATH` (nothing is loaded from anywhere else).
 pub fn registry(io: &Io<'_>) -> anyhow::Result<Registry> {
     let mut registry = passerelle_builtin::registry()?;
-    let files = plugin_files(io.plugins, io.plugin_path.as_deref());
+    let files = plugin_files(io.plugins, io.plugin_path.as_deref())?;
     load_into(&mut registry, &files)?;
     Ok(registry)
 }
@@ -94,20 +120,50 @@ pub fn read_strict(
         bail!("{refused} ; retéléchargez l'export");
     }
     if loaded.files.is_empty() {
-        bail!(
-            "aucun fichier à lire dans {} : donnez des fichiers .xml, .zip ou .csv",
-            paths
-                .iter()
-                .map(|path| format!("« {} »", path.display()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        return Err(nothing_to_read(paths, &loaded.ignored));
     }
     loaded
         .files
         .iter()
         .map(|input| read_input(registry, input, forced, options).map_err(anyhow::Error::from))
         .collect()
+}
+
+/// Ignored files named in [`nothing_to_read`], at most.
+const IGNORED_SHOWN: usize = 5;
+
+/// The sentence for paths that hold no file to read, naming what was ignored; a zip inside a
+/// zip is not read, and the sentence says what to do with it.
+pub fn nothing_to_read(paths: &[PathBuf], ignored: &[String]) -> anyhow::Error {
+    let named: Vec<String> = paths
+        .iter()
+        .map(|path| format!("« {} »", path.display()))
+        .collect();
+    let mut sentence = format!(
+        "aucun fichier à lire dans {} : donnez des fichiers .xml, .zip ou .csv",
+        named.join(", ")
+    );
+    if !ignored.is_empty() {
+        let mut shown: Vec<&str> = ignored
+            .iter()
+            .take(IGNORED_SHOWN)
+            .map(String::as_str)
+            .collect();
+        if ignored.len() > IGNORED_SHOWN {
+            shown.push("…");
+        }
+        sentence.push_str(&format!(" (fichiers ignorés : {})", shown.join(", ")));
+        let nested_zip = ignored
+            .iter()
+            .any(|name| name.contains('!') && name.to_ascii_lowercase().ends_with(".zip"));
+        if nested_zip {
+            sentence.push_str(
+                " ; une archive rangée dans une autre n'est pas lue : décompressez d'abord \
+                 l'archive qui la contient",
+            );
+        }
+    }
+    anyhow::anyhow!(sentence)
 }
 
 /// Where a command prints (standard output and standard error, or buffers in tests) and
@@ -166,8 +222,13 @@ pub fn write_outputs(
         path.is_dir() || target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR);
     let mut written = Vec::new();
     if is_folder {
-        std::fs::create_dir_all(path)
-            .with_context(|| format!("impossible de créer le dossier « {} »", path.display()))?;
+        std::fs::create_dir_all(path).map_err(|error| {
+            anyhow::anyhow!(
+                "impossible de créer le dossier « {} » : {}",
+                path.display(),
+                io_reason(&error)
+            )
+        })?;
         for output in outputs {
             let file = path.join(&output.name);
             write_atomic(&file, &output.bytes, inputs)?;

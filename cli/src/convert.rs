@@ -8,7 +8,7 @@ use clap::Args;
 use passerelle_core::checks::liens::{self, preflight};
 use passerelle_core::checks::{FileRef, ReferenceOptions};
 use passerelle_core::correspondences;
-use passerelle_core::format::{Format, OutputFile, ReadOptions, WriteOptions};
+use passerelle_core::format::{Format, OutputFile, WriteOptions};
 use passerelle_core::merge::merge_all;
 use passerelle_core::students::link_memberships;
 
@@ -91,7 +91,7 @@ pub fn run(io: &mut Io<'_>, args: &ConvertArgs) -> anyhow::Result<u8> {
         &args.inputs,
         args.from.as_deref(),
         &args.input.limits(),
-        &ReadOptions::default(),
+        &args.input.read_options(),
     )?;
     for file in &files {
         print_diagnostics(io, &file.diagnostics)?;

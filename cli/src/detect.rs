@@ -5,11 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 use passerelle_core::detect::{ReadFile, read_input};
-use passerelle_core::format::ReadOptions;
 use passerelle_core::input::load_paths;
 use serde::Serialize;
 
-use crate::common::{InputArgs, Io, print_diagnostics, registry};
+use crate::common::{InputArgs, Io, nothing_to_read, print_diagnostics, registry};
 
 /// Options of `detect`.
 #[derive(Debug, Args)]
@@ -28,19 +27,15 @@ pub struct DetectArgs {
 }
 
 #[derive(Serialize)]
+/// One line of `detect --json`: every key is always present (`null` when unknown), plus
+/// `erreur` for a file that could not be read.
 struct Detection {
     fichier: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     uaj: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     annee: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     date_export: Option<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     effectifs: BTreeMap<&'static str, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     erreur: Option<String>,
@@ -85,7 +80,10 @@ fn failure(file: &str, message: String) -> Detection {
 pub fn run(io: &mut Io<'_>, args: &DetectArgs) -> anyhow::Result<u8> {
     let registry = registry(io)?;
     let loaded = load_paths(&args.files, &args.input.limits())?;
-    let options = ReadOptions::default();
+    if loaded.files.is_empty() && loaded.refused.is_empty() {
+        return Err(nothing_to_read(&args.files, &loaded.ignored));
+    }
+    let options = args.input.read_options();
     let mut detections = Vec::new();
     for refused in &loaded.refused {
         detections.push(failure(

@@ -175,7 +175,7 @@ pub fn parse(text: &str, file: &str) -> Result<Correspondences, CorrespondenceEr
     };
     let mut first = true;
     for record in CsvReader::new(text, ';') {
-        let record = record.map_err(|error| invalid(error.line, error.to_string()))?;
+        let record = record.map_err(|error| invalid(error.line, error.what().to_string()))?;
         let type_field = record.field(0).unwrap_or("");
         if type_field.starts_with('#') || record.fields.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -651,6 +651,12 @@ mod tests {
         assert!(
             twice.contains("ligne 3") && twice.contains("ligne 1"),
             "{twice}"
+        );
+        let unterminated = error_of("groupe;\"4ESP2;4ESP2\n");
+        assert_eq!(
+            unterminated,
+            "fichier de correspondances « corr.csv », ligne 1 : guillemet ouvrant sans \
+             guillemet fermant (fichier tronqué ou mal enregistré ?)"
         );
     }
 

@@ -27,12 +27,17 @@ impl CsvRecord {
 
 /// A quoted field that never ends.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "ligne {line} : guillemet ouvrant sans guillemet fermant (fichier tronqué ou mal enregistré ?)"
-)]
+#[error("ligne {line} : {}", self.what())]
 pub struct CsvError {
     /// Line where the quoted field starts.
     pub line: u32,
+}
+
+impl CsvError {
+    /// What is wrong, without the line: for messages that already give it.
+    pub fn what(&self) -> &'static str {
+        "guillemet ouvrant sans guillemet fermant (fichier tronqué ou mal enregistré ?)"
+    }
 }
 
 /// Iterates over the records of a text.

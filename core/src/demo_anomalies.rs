@@ -1033,9 +1033,9 @@ fn file_plant(code: &'static str, name: &str) -> Plant {
 }
 
 fn write_files(folder: &Path, files: &[OutputFile]) -> Result<(), DemoError> {
-    std::fs::create_dir_all(folder).map_err(|source| OutputError::Io {
+    std::fs::create_dir_all(folder).map_err(|error| OutputError::Io {
         path: folder.display().to_string(),
-        source,
+        error,
     })?;
     for file in files {
         write_atomic(&folder.join(&file.name), &file.bytes, &[])?;

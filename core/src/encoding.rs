@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{CoderResult, Encoding, ISO_8859_15, UTF_8};
+use encoding_rs::{CoderResult, Encoding, ISO_8859_15, UTF_8, UTF_16BE, UTF_16LE};
 
 use crate::diagnostics::{Diagnostic, Objet, Severity, codes};
 
@@ -130,7 +130,26 @@ fn without_bom(bytes: Cow<'_, [u8]>, bom_length: usize) -> Cow<'_, [u8]> {
     }
 }
 
+/// UTF-16 without byte-order mark, recognised as the XML specification suggests (appendix F)
+/// by its first two characters `<?` with a zero byte beside each.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    match bytes.get(..4)? {
+        [b'<', 0, b'?', 0] => Some(UTF_16LE),
+        [0, b'<', 0, b'?'] => Some(UTF_16BE),
+        _ => None,
+    }
+}
+
 fn decode_by_label(bytes: Cow<'_, [u8]>, file: &str, kind: TextKind) -> Decoded {
+    if let Some(encoding) = utf16_without_bom(&bytes) {
+        let text = decode_without_bom(&bytes, encoding);
+        return Decoded {
+            declared: declared_xml_encoding(text.as_bytes()),
+            text,
+            encoding: encoding.name(),
+            diagnostics: Vec::new(),
+        };
+    }
     if let Some((encoding, bom_length)) = Encoding::for_bom(&bytes) {
         let body = without_bom(bytes, bom_length);
         if encoding != UTF_8 {
@@ -319,6 +338,19 @@ mod tests {
         assert!(decoded.diagnostics.is_empty());
         let with_bom = decode("\u{feff}NOM\r\n".as_bytes(), "e.csv", TextKind::Csv);
         assert_eq!(with_bom.text, "NOM\r\n");
+    }
+
+    #[test]
+    fn utf16_is_recognised_with_or_without_its_mark() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><A>Lévêque Œ</A>";
+        let little: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let with_mark: Vec<u8> = [0xFF, 0xFE].into_iter().chain(little.clone()).collect();
+        for bytes in [little, big, with_mark] {
+            let decoded = decode(&bytes, "a.xml", TextKind::Xml);
+            assert_eq!(decoded.text, text);
+            assert!(decoded.diagnostics.is_empty());
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use chrono::NaiveDateTime;
 use crate::diagnostics::Diagnostic;
 use crate::encoding::TextKind;
 use crate::model::Dataset;
-use crate::xml::{StartTag, XmlError};
+use crate::xml::{DEFAULT_MAX_DEPTH, StartTag, XmlError, XmlStream};
 
 /// Where a format comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,10 +59,27 @@ pub mod score {
 }
 
 /// Options for readers that need more than the text.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ReadOptions {
     /// Named parameters (`correspondances` = path of a correspondence file…).
     pub params: BTreeMap<String, String>,
+    /// Deepest element nesting an XML reader accepts (`--profondeur-max`); readers get it
+    /// through [`ReadInput::xml_stream`].
+    #[serde(default = "default_max_depth")]
+    pub max_depth: usize,
+}
+
+fn default_max_depth() -> usize {
+    DEFAULT_MAX_DEPTH
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            params: BTreeMap::new(),
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
 }
 
 /// What a reader is given.
@@ -76,6 +93,14 @@ pub struct ReadInput<'a> {
     pub text: &'a str,
     /// Options.
     pub options: &'a ReadOptions,
+}
+
+impl<'a> ReadInput<'a> {
+    /// A streaming parser over the text, naming the file in errors and bounded by the
+    /// options' depth limit: every XML reader starts here.
+    pub fn xml_stream(&self) -> XmlStream<'a> {
+        XmlStream::new(self.text, self.file_name).with_max_depth(self.options.max_depth)
+    }
 }
 
 /// What a reader returns: a dataset fragment and its remarks.

@@ -138,8 +138,7 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, InputError> {
             limit: limits.max_file_size,
         });
     }
-    // The size is known: one allocation of the right size, not a doubling one.
-    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    let mut bytes = buffer_for(metadata.len());
     fs::File::open(path)
         .and_then(|file| file.take(limits.max_file_size + 1).read_to_end(&mut bytes))
         .map_err(|source| InputError::Unreadable {
@@ -147,6 +146,17 @@ pub fn read_file(path: &Path, limits: &Limits) -> Result<Vec<u8>, InputError> {
             source,
         })?;
     Ok(bytes)
+}
+
+/// A buffer for content of a known size: one allocation of that size rather than a doubling
+/// one. When memory cannot hold it, an empty buffer: reading then fails with a readable error
+/// ("out of memory") instead of aborting the process.
+fn buffer_for(size: u64) -> Vec<u8> {
+    let mut buffer = Vec::new();
+    if let Ok(size) = usize::try_from(size) {
+        let _ = buffer.try_reserve_exact(size);
+    }
+    buffer
 }
 
 /// A zip member name that must not be followed: `..`, absolute, or a drive letter.
@@ -178,7 +188,8 @@ pub fn read_zip(
         .map_err(|error| refuse(format!("ce n'est pas une archive zip lisible ({error})")))?;
     if archive.len() > limits.max_zip_entries {
         return Err(refuse(format!(
-            "elle contient {} fichiers, plus que la limite de {} (--max-entrees-zip)",
+            "elle contient {} fichiers, plus que la limite de {} (la limite se change avec \
+             --max-entrees-zip)",
             archive.len(),
             limits.max_zip_entries
         )));
@@ -187,6 +198,16 @@ pub fn read_zip(
     let mut others = Vec::new();
     let mut inflated_total: u64 = 0;
     for index in 0..archive.len() {
+        // Without decrypting: `by_index` refuses an encrypted member with an English error
+        // before its flag can be looked at.
+        if let Ok(raw) = archive.by_index_raw(index)
+            && raw.encrypted()
+        {
+            return Err(refuse(format!(
+                "« {} » est chiffré (protégé par un mot de passe), ce que passerelle ne lit pas",
+                raw.name().unwrap_or_default()
+            )));
+        }
         let mut member = archive.by_index(index).map_err(|error| {
             refuse(format!(
                 "le fichier n°{} ne peut pas être lu ({error} ; archive chiffrée ou méthode de \
@@ -208,9 +229,6 @@ pub fn read_zip(
                 "elle contient un nom de fichier dangereux « {name} » (chemin absolu ou « .. »)"
             )));
         }
-        if member.encrypted() {
-            return Err(refuse(format!("« {name} » est chiffré")));
-        }
         if member.is_dir() || skipped_member(&name) {
             continue;
         }
@@ -224,25 +242,27 @@ pub fn read_zip(
         // anything; a lying header is still caught by the bounded read below.
         if member.size() > remaining {
             return Err(refuse(format!(
-                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets \
-                 (--max-taille-zip) : archive piégée ou corrompue",
+                "« {name} » se décompresse en {} octets, au-delà de la limite de {} octets : \
+                 archive piégée ou corrompue (la limite se change avec --max-taille-zip)",
                 member.size(),
                 limits.max_zip_inflated
             )));
         }
-        // The declared size, already checked against the limit, sizes the buffer once.
-        let mut content = Vec::with_capacity(usize::try_from(member.size()).unwrap_or(0));
+        let mut content = buffer_for(member.size());
         (&mut member)
             .take(remaining + 1)
             .read_to_end(&mut content)
             .map_err(|error| {
-                refuse(format!("« {name} » ne peut pas être décompressé ({error})"))
+                refuse(format!(
+                    "« {name} » ne peut pas être décompressé : archive corrompue ou piégée \
+                     ({error})"
+                ))
             })?;
         inflated_total += content.len() as u64;
         if inflated_total > limits.max_zip_inflated {
             return Err(refuse(format!(
-                "son contenu décompressé dépasse la limite de {} octets (--max-taille-zip) : \
-                 archive piégée ou corrompue",
+                "son contenu décompressé dépasse la limite de {} octets : archive piégée ou \
+                 corrompue (la limite se change avec --max-taille-zip)",
                 limits.max_zip_inflated
             )));
         }
@@ -380,6 +400,57 @@ mod tests {
         assert!(unsafe_member_name("C:\\x.xml"));
         assert!(!unsafe_member_name("dossier/Eleves.xml"));
         assert!(!unsafe_member_name("a..b.xml"));
+    }
+
+    fn zip_of(name: &str, content: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        writer.start_file(name, options).unwrap();
+        writer.write_all(content).unwrap();
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn sizes_are_bounded_whether_declared_or_lied_about() {
+        let limits = Limits {
+            max_zip_inflated: 1000,
+            ..Limits::default()
+        };
+        let honest = zip_of("a.xml", &[b' '; 4096]);
+        let refused = read_zip("a.zip", Path::new("a.zip"), &honest, &limits).unwrap_err();
+        assert!(
+            refused.reason.contains("se décompresse en 4096 octets")
+                && refused.reason.contains("--max-taille-zip"),
+            "{refused}"
+        );
+        // The same member claiming 10 bytes in both headers: inflating stops at the lie.
+        let mut lying = honest;
+        for (signature, at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let start = lying.windows(4).position(|w| w == signature).unwrap();
+            lying[start + at..start + at + 4].copy_from_slice(&10u32.to_le_bytes());
+        }
+        let refused = read_zip("a.zip", Path::new("a.zip"), &lying, &limits).unwrap_err();
+        assert!(
+            refused.reason.contains("archive corrompue ou piégée"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn an_encrypted_member_is_named() {
+        let mut encrypted = zip_of("Eleves.xml", b"<A/>");
+        for (signature, at) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
+            let start = encrypted.windows(4).position(|w| w == signature).unwrap();
+            encrypted[start + at] |= 1;
+        }
+        let refused =
+            read_zip("a.zip", Path::new("a.zip"), &encrypted, &Limits::default()).unwrap_err();
+        assert_eq!(
+            refused.reason,
+            "« Eleves.xml » est chiffré (protégé par un mot de passe), ce que passerelle ne lit pas"
+        );
     }
 
     #[test]

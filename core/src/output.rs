@@ -4,6 +4,7 @@ use std::fs;
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
 
@@ -16,12 +17,12 @@ pub enum OutputError {
     )]
     WouldOverwriteInput(String),
     /// The file system refused.
-    #[error("impossible d'écrire « {path} » ({source}) : vérifiez le dossier et les droits")]
+    #[error("impossible d'écrire « {path} » : {}", io_reason(.error))]
     Io {
         /// Target path.
         path: String,
-        /// System error.
-        source: std::io::Error,
+        /// System error: not a `source`, its English text is already said in French.
+        error: std::io::Error,
     },
     /// The zip could not be built.
     #[error("impossible de construire l'archive « {name} » : {message}")]
@@ -33,8 +34,43 @@ pub enum OutputError {
     },
 }
 
+/// Why the file system refused to write, and what to do, in French.
+pub fn io_reason(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => {
+            "le dossier qui doit le contenir n'existe pas ; vérifiez le chemin donné avec -o"
+                .to_string()
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "ce dossier est en lecture seule ou vous n'avez pas le droit d'y écrire ; choisissez \
+             un autre dossier avec -o"
+                .to_string()
+        }
+        ErrorKind::IsADirectory | ErrorKind::DirectoryNotEmpty => {
+            "un dossier porte déjà ce nom ; choisissez un autre chemin avec -o".to_string()
+        }
+        ErrorKind::NotADirectory => {
+            "un élément du chemin est un fichier et non un dossier ; vérifiez le chemin donné \
+             avec -o"
+                .to_string()
+        }
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded => {
+            "le disque est plein ; libérez de la place ou choisissez un autre dossier avec -o"
+                .to_string()
+        }
+        ErrorKind::Interrupted => "passerelle a été interrompu".to_string(),
+        _ => format!("erreur du système ({error}) ; vérifiez le dossier et les droits"),
+    }
+}
+
 /// Temporary files being written, removed by [`remove_pending_temporaries`] on interruption.
+/// A temporary file is created and registered, and renamed and unregistered, under this lock:
+/// the interruption handler, which takes it too, never misses one.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Set once the run is interrupted: no temporary file is created after the clean-up.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
     // A panic while holding the lock leaves a plain list of paths: still usable.
@@ -43,12 +79,61 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Removes the temporary files of writes still under way: call it from an interruption
-/// handler (SIGINT) so that an interrupted run leaves nothing behind.
+/// Removes the temporary files of writes still under way, and refuses to start new ones: call
+/// it from an interruption handler (SIGINT) so that an interrupted run leaves nothing behind.
 pub fn remove_pending_temporaries() {
-    for path in pending().drain(..) {
+    let mut list = pending();
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    for path in list.drain(..) {
         // Best effort: the rename may have happened just before the interruption.
         let _ = fs::remove_file(path);
+    }
+}
+
+/// A temporary file being written, registered for removal on interruption until it is
+/// renamed over its target.
+struct Temporary {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl Temporary {
+    fn create(path: PathBuf) -> std::io::Result<Self> {
+        let mut list = pending();
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Interrupted,
+                "passerelle a été interrompu",
+            ));
+        }
+        let file = fs::File::create(&path)?;
+        list.push(path.clone());
+        Ok(Temporary { path, file })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(bytes)?;
+        self.file.sync_all()
+    }
+
+    /// Renames the file over `target`.
+    fn persist(self, target: &Path) -> std::io::Result<()> {
+        let mut list = pending();
+        let renamed = fs::rename(&self.path, target);
+        list.retain(|path| *path != self.path);
+        if renamed.is_err() {
+            // Best effort: nothing must be left beside the target.
+            let _ = fs::remove_file(&self.path);
+        }
+        renamed
+    }
+
+    /// Removes the file after a failed write.
+    fn discard(self) {
+        let mut list = pending();
+        list.retain(|path| *path != self.path);
+        // Best effort: the file may already be gone.
+        let _ = fs::remove_file(&self.path);
     }
 }
 
@@ -60,16 +145,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Writes `bytes` to `target` through a temporary file in the same folder, then renames it:
-/// a failure leaves any previous file intact. Refuses to write over one of `inputs`.
+/// a failure leaves any previous file intact, and an interruption
+/// ([`remove_pending_temporaries`]) leaves no temporary file. Refuses to write over one of
+/// `inputs`.
 pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(), OutputError> {
     if inputs.iter().any(|input| same_file(input, target)) {
         return Err(OutputError::WouldOverwriteInput(
             target.display().to_string(),
         ));
     }
-    let io_error = |source| OutputError::Io {
+    let io_error = |error| OutputError::Io {
         path: target.display().to_string(),
-        source,
+        error,
     };
     let folder = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -79,23 +166,18 @@ pub fn write_atomic(target: &Path, bytes: &[u8], inputs: &[PathBuf]) -> Result<(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "sortie".to_string());
-    let temporary = folder.join(format!(
+    let path = folder.join(format!(
         ".{file_name}.passerelle-{}.tmp",
         std::process::id()
     ));
-    let result = fs::File::create(&temporary)
-        .and_then(|mut file| {
-            file.write_all(bytes)?;
-            file.sync_all()
-        })
-        .and_then(|()| fs::rename(&temporary, target));
-    pending().retain(|path| *path != temporary);
-    if let Err(error) = result {
-        // Best effort: the temporary file may not exist if creation itself failed.
-        let _ = fs::remove_file(&temporary);
-        return Err(io_error(error));
+    let mut temporary = Temporary::create(path).map_err(io_error)?;
+    match temporary.write(bytes) {
+        Ok(()) => temporary.persist(target).map_err(io_error),
+        Err(error) => {
+            temporary.discard();
+            Err(io_error(error))
+        }
     }
-    Ok(())
 }
 
 /// Builds a zip holding one member, deflated, with a fixed modification time so that the
@@ -155,6 +237,45 @@ mod tests {
             .collect();
         assert!(leftovers.is_empty());
         fs::remove_dir_all(&folder).unwrap();
+    }
+
+    #[test]
+    fn file_system_refusals_are_said_in_french() {
+        let folder = tempfile::tempdir().unwrap();
+        let missing = folder.path().join("absent").join("sortie.json");
+        let error = write_atomic(&missing, b"x", &[]).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "impossible d'écrire « {} » : le dossier qui doit le contenir n'existe pas ; \
+                 vérifiez le chemin donné avec -o",
+                missing.display()
+            )
+        );
+        let taken = folder.path().join("sortie.json");
+        fs::create_dir(&taken).unwrap();
+        let error = write_atomic(&taken, b"x", &[]).unwrap_err().to_string();
+        assert!(
+            error.ends_with("un dossier porte déjà ce nom ; choisissez un autre chemin avec -o")
+        );
+        let left: Vec<_> = fs::read_dir(folder.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left beside the target");
+    }
+
+    #[test]
+    fn temporaries_are_registered_until_renamed() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join(".sortie.tmp");
+        let mut temporary = Temporary::create(path.clone()).unwrap();
+        assert!(pending().contains(&path), "an interruption now removes it");
+        temporary.write(b"contenu").unwrap();
+        let target = folder.path().join("sortie.json");
+        temporary.persist(&target).unwrap();
+        assert!(!pending().contains(&path));
+        assert_eq!(fs::read(&target).unwrap(), b"contenu");
+        let discarded = Temporary::create(path.clone()).unwrap();
+        discarded.discard();
+        assert!(!pending().contains(&path) && !path.exists());
     }
 
     #[test]

@@ -90,6 +90,28 @@ impl LineCounter {
     }
 }
 
+/// The offset of the first control character XML forbids (below U+0020 but tab, line feed
+/// and carriage return), which the parser itself lets through. They are ASCII bytes, never
+/// part of a multi-byte sequence: blocks are tested without branching, and only a block that
+/// holds one is searched.
+fn forbidden_control(text: &str) -> Option<usize> {
+    let forbidden = |byte: u8| (byte < 0x20) & (byte != b'\t') & (byte != b'\n') & (byte != b'\r');
+    let mut offset = 0;
+    for block in text.as_bytes().chunks(64) {
+        if block
+            .iter()
+            .fold(false, |found, byte| found | forbidden(*byte))
+        {
+            return block
+                .iter()
+                .position(|byte| forbidden(*byte))
+                .map(|at| offset + at);
+        }
+        offset += block.len();
+    }
+    None
+}
+
 /// A start tag met while streaming.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartTag {
@@ -256,6 +278,20 @@ impl<'a> XmlStream<'a> {
         }
     }
 
+    /// The current path for a message: a path deeper than any format's has its middle
+    /// elided, so that a document nested a thousand levels deep still gets a readable sentence.
+    fn shown_path(&self) -> String {
+        const HEAD: usize = 4;
+        const TAIL: usize = 3;
+        let depth = self.path_starts.len();
+        if depth <= HEAD + TAIL + 5 {
+            return self.path();
+        }
+        let head = &self.path[..self.path_starts[HEAD]];
+        let tail = &self.path[self.path_starts[depth - TAIL]..];
+        format!("{head}/…({} éléments)…{tail}", depth - HEAD - TAIL)
+    }
+
     /// An error at a byte offset, with the current path.
     pub fn error_at(&self, offset: usize, message: impl Into<String>) -> XmlError {
         let (line, column) = self.lines.line_column(self.text, offset);
@@ -263,7 +299,7 @@ impl<'a> XmlStream<'a> {
             file: self.file.clone(),
             line,
             column,
-            path: self.path(),
+            path: self.shown_path(),
             message: message.into(),
         }
     }
@@ -275,7 +311,7 @@ impl<'a> XmlStream<'a> {
             file: self.file.clone(),
             line,
             column: 1,
-            path: self.path(),
+            path: self.shown_path(),
             message: message.into(),
         }
     }
@@ -329,8 +365,8 @@ impl<'a> XmlStream<'a> {
             return Err(self.error_at(
                 offset,
                 format!(
-                    "profondeur maximale de {} éléments dépassée : le fichier n'est pas un \
-                     export de ce type",
+                    "plus de {} éléments imbriqués, la profondeur maximale : le fichier n'est \
+                     pas un export de ce type (la limite se change avec --profondeur-max)",
                     self.max_depth
                 ),
             ));
@@ -348,6 +384,21 @@ impl<'a> XmlStream<'a> {
     /// Moves to the root element and returns its start tag. Refuses a DOCTYPE that declares
     /// entities and a document without element.
     pub fn root(&mut self) -> Result<StartTag, XmlError> {
+        if let Some(offset) = forbidden_control(self.text) {
+            let byte = self.text.as_bytes().get(offset).copied().unwrap_or(0);
+            let what = if byte == 0 {
+                "un octet nul".to_string()
+            } else {
+                format!("le caractère de contrôle U+{byte:04X}")
+            };
+            return Err(self.error_at(
+                offset,
+                format!(
+                    "le fichier contient {what}, interdit en XML : il est abîmé (téléchargement \
+                     ou copie interrompus ?) ou n'est pas un export ; réexportez-le"
+                ),
+            ));
+        }
         match self.next_child()? {
             Some(tag) => Ok(tag),
             None => {
@@ -955,6 +1006,18 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_refused_where_they_are() {
+        let error = XmlStream::new("<A>\n  <B>L\u{0}a</B>\n</A>", "t.xml")
+            .root()
+            .unwrap_err();
+        assert_eq!((error.line, error.column), (2, 7));
+        assert!(error.message.contains("octet nul"), "{error}");
+        let error = XmlStream::new("<A>\u{1b}</A>", "t.xml").root().unwrap_err();
+        assert!(error.message.contains("U+001B"), "{error}");
+        assert!(XmlStream::new("<A>\t\r\n</A>", "t.xml").root().is_ok());
+    }
+
+    #[test]
     fn depth_is_bounded() {
         let deep = "<A>".repeat(100);
         let mut stream = XmlStream::new(&deep, "t.xml").with_max_depth(10);
@@ -965,7 +1028,18 @@ mod tests {
                 break;
             }
         }
-        assert!(result.unwrap_err().message.contains("profondeur"));
+        let error = result.unwrap_err();
+        assert!(error.message.contains("--profondeur-max"), "{error}");
+        assert_eq!(error.path, "/A/A/A/A/A/A/A/A/A/A");
+        let deeper = format!("<R>{}", "<B>".repeat(100));
+        let mut stream = XmlStream::new(&deeper, "t.xml");
+        stream.root().unwrap();
+        let error = loop {
+            if let Err(error) = stream.next_child() {
+                break error;
+            }
+        };
+        assert_eq!(error.path, "/R/B/B/B/…(57 éléments)…/B/B/B");
     }
 
     #[test]

@@ -59,6 +59,69 @@ fn zip_bomb() -> Vec<u8> {
     writer.finish().expect("in-memory zip").into_inner()
 }
 
+/// Sets the "encrypted" flag (general purpose bit 0) of every member, in the local headers
+/// and the central directory: the zip library then refuses to read the members, as it does
+/// for a real encrypted export, without the corpus depending on an encryption feature.
+fn mark_encrypted(mut bytes: Vec<u8>) -> Vec<u8> {
+    for (signature, flags_at) in [(b"PK\x03\x04", 6), (b"PK\x01\x02", 8)] {
+        let starts: Vec<usize> = bytes
+            .windows(4)
+            .enumerate()
+            .filter(|(_, window)| window == signature)
+            .map(|(start, _)| start)
+            .collect();
+        for start in starts {
+            bytes[start + flags_at] |= 1;
+        }
+    }
+    bytes
+}
+
+/// Overwrites the declared inflated size of the only member (local header and central
+/// directory) with `declared`: the header lies, the content does not.
+fn lie_about_size(mut bytes: Vec<u8>, declared: u32) -> Vec<u8> {
+    for (signature, size_at) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+        if let Some(start) = bytes.windows(4).position(|window| window == signature) {
+            bytes[start + size_at..start + size_at + 4].copy_from_slice(&declared.to_le_bytes());
+        }
+    }
+    bytes
+}
+
+/// A zip whose single member holds 64 Mio of zeros but declares 1 Kio.
+fn zip_lying_header() -> Vec<u8> {
+    let zeros = vec![0u8; 64 << 20];
+    lie_about_size(zip(&[("ElevesSansAdresses.xml", zeros)]), 1024)
+}
+
+/// UTF-16 little-endian, with or without its byte-order mark.
+fn utf16(text: &str, bom: bool) -> Vec<u8> {
+    let mut bytes = if bom { vec![0xFF, 0xFE] } else { Vec::new() };
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+/// The skeleton with `depth` unknown elements nested inside the teacher.
+fn deeply_nested(depth: usize) -> String {
+    let nest = format!("{}x{}", "<NIVEAU>".repeat(depth), "</NIVEAU>".repeat(depth));
+    STS_EMP_SKELETON.replace(
+        "<FONCTION>ENS</FONCTION>",
+        &format!("<FONCTION>ENS</FONCTION>{nest}"),
+    )
+}
+
+/// The depth of [`deeply_nested`] in the corpus: beyond the default limit of 64.
+pub const NESTED_DEPTH: usize = 100;
+
+/// The size of the huge attribute of `attribut_geant_…`.
+pub const HUGE_ATTRIBUTE: usize = 1 << 20;
+
+/// An EDT list export whose second row opens a quote that never closes.
+pub const CSV_UNTERMINATED_QUOTE: &str = "\u{feff}NOM;PRENOM;DATE_NAISS;N_NATIONAL;CLASSE;GROUPES\r
+EXEMPLE;Anne;01/02/2010;111111111AA;3 A;3ANG1\r
+EXEMPLE;\"Paul;03/04/2010;222222222BB;3 A;3ANG1\r
+";
+
 /// Every case: file name and content.
 pub fn cases() -> Vec<(&'static str, Vec<u8>)> {
     let skeleton = STS_EMP_SKELETON;
@@ -95,20 +158,18 @@ pub fn cases() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "milliard_de_rires.xml",
-            skeleton
+            latin9(&skeleton
                 .replace(
                     "<STS_EDT>",
                     "<!DOCTYPE STS_EDT [<!ENTITY a \"hahahahahahahahahaha\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\"><!ENTITY d \"&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;\"><!ENTITY e \"&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;\"><!ENTITY f \"&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;\"><!ENTITY g \"&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;\"><!ENTITY h \"&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;\"><!ENTITY i \"&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;\">]>\n<STS_EDT>",
                 )
-                .replace("<PRENOM>Léa</PRENOM>", "<PRENOM>&i;</PRENOM>")
-                .into_bytes(),
+                .replace("<PRENOM>Léa</PRENOM>", "<PRENOM>&i;</PRENOM>")),
         ),
         (
             "entite_externe.xml",
-            skeleton
+            latin9(&skeleton
                 .replace("<STS_EDT>", "<!DOCTYPE STS_EDT [<!ENTITY secret SYSTEM \"file:///etc/passwd\">]>\n<STS_EDT>")
-                .replace("<PRENOM>Léa</PRENOM>", "<PRENOM>&secret;</PRENOM>")
-                .into_bytes(),
+                .replace("<PRENOM>Léa</PRENOM>", "<PRENOM>&secret;</PRENOM>")),
         ),
         (
             "dtd_externe_sts_emp_0999999Z_2025.xml",
@@ -125,6 +186,54 @@ pub fn cases() -> Vec<(&'static str, Vec<u8>)> {
             ]),
         ),
         ("zip_entree_vide.zip", zip(&[("Structures.xml", Vec::new())])),
+        ("zip_taille_mensongere.zip", zip_lying_header()),
+        (
+            "zip_dans_zip.zip",
+            zip(&[(
+                "ExportXML_sts.zip",
+                zip(&[("sts_emp_0999999Z_2025.xml", latin9(skeleton))]),
+            )]),
+        ),
+        ("zip_lecteur_windows.zip", zip(&[("C:/sts_emp_0999999Z_2025.xml", latin9(skeleton))])),
+        (
+            "zip_antislash_remontant.zip",
+            zip(&[("..\\..\\sts_emp_0999999Z_2025.xml", latin9(skeleton))]),
+        ),
+        (
+            "zip_chiffre.zip",
+            mark_encrypted(zip(&[("sts_emp_0999999Z_2025.xml", latin9(skeleton))])),
+        ),
+        ("zip_illisible.zip", b"<!DOCTYPE html>\n<html><body>Session expir\xe9e</body></html>\n".to_vec()),
+        (
+            "page_html.xml",
+            b"<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Connexion</title></head><body>Session expir\xc3\xa9e</body></html>\n".to_vec(),
+        ),
+        ("sans_racine.xml", b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- vide -->\n".to_vec()),
+        (
+            "deux_racines_sts_emp_0999999Z_2025.xml",
+            latin9(&format!("{skeleton}<STS_EDT/>\n")),
+        ),
+        (
+            "utf16_sts_emp_0999999Z_2025.xml",
+            utf16(&skeleton.replace("ISO-8859-15", "UTF-16"), true),
+        ),
+        (
+            "utf16_sans_bom_sts_emp_0999999Z_2025.xml",
+            utf16(&skeleton.replace("ISO-8859-15", "UTF-16"), false),
+        ),
+        (
+            "octet_nul_sts_emp_0999999Z_2025.xml",
+            latin9(&skeleton.replace("<PRENOM>Léa</PRENOM>", "<PRENOM>L\u{0}a</PRENOM>")),
+        ),
+        ("profondeur_sts_emp_0999999Z_2025.xml", latin9(&deeply_nested(NESTED_DEPTH))),
+        (
+            "attribut_geant_sts_emp_0999999Z_2025.xml",
+            latin9(&skeleton.replace(
+                "<FONCTION>ENS</FONCTION>",
+                &format!("<FONCTION>ENS</FONCTION><NOTE TEXTE=\"{}\"/>", "é".repeat(HUGE_ATTRIBUTE)),
+            )),
+        ),
+        ("EXP_ELEVE_guillemet.csv", CSV_UNTERMINATED_QUOTE.as_bytes().to_vec()),
     ]
 }
 

@@ -547,13 +547,8 @@ fn the_shipped_demo_is_clean() {
 fn check_finds_exactly_what_the_anomalies_demo_plants() {
     let registry = passerelle_builtin::registry().unwrap();
     let folder = tempfile::tempdir().unwrap();
-    let plants =
-        match passerelle_core::demo_anomalies::write_demo_anomalies(&registry, folder.path()) {
-            Ok(plants) => plants,
-            // Runs once every writer is linked (the format plugins are merged separately).
-            Err(passerelle_core::demo_anomalies::DemoError::MissingWriter(_)) => return,
-            Err(error) => panic!("{error}"),
-        };
+    let plants = passerelle_core::demo_anomalies::write_demo_anomalies(&registry, folder.path())
+        .expect("every writer is linked");
     let report = json(&run_check(&["--json"], &[folder.path().to_path_buf()]));
     let mut found: Vec<(String, String, serde_json::Value)> = Vec::new();
     for establishment in report["etablissements"].as_array().unwrap() {
@@ -585,27 +580,26 @@ fn check_finds_exactly_what_the_anomalies_demo_plants() {
     assert_eq!(found, expected);
     // The fixture shipped in fixtures/ is this very generation.
     let fixture = passerelle_tests::fixture("demo-anomalies");
-    if fixture.is_dir() {
-        for sub in ["college", "annexe"] {
-            let mut names: Vec<String> = fs::read_dir(folder.path().join(sub))
-                .unwrap()
-                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            for name in names {
-                assert_eq!(
-                    fs::read(folder.path().join(sub).join(&name)).unwrap(),
-                    fs::read(fixture.join(sub).join(&name)).unwrap(),
-                    "fixtures/demo-anomalies/{sub}/{name} is out of date: regenerate it with \
-                     `passerelle demo fixtures/demo-anomalies --anomalies`"
-                );
-            }
+    assert!(fixture.is_dir(), "fixtures/demo-anomalies is shipped");
+    for sub in ["college", "annexe"] {
+        let mut names: Vec<String> = fs::read_dir(folder.path().join(sub))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            assert_eq!(
+                fs::read(folder.path().join(sub).join(&name)).unwrap(),
+                fs::read(fixture.join(sub).join(&name)).unwrap(),
+                "fixtures/demo-anomalies/{sub}/{name} is out of date: regenerate it with \
+                 `passerelle demo fixtures/demo-anomalies --anomalies`"
+            );
         }
-        let relative = "../fixtures/demo-anomalies";
-        let human = passerelle(&["check", relative]);
-        assert_eq!(human.code, 1);
-        insta::assert_snapshot!("check_demo_anomalies_human", human.stdout);
-        let json = passerelle(&["check", "--json", relative]);
-        insta::assert_snapshot!("check_demo_anomalies_json", json.stdout);
     }
+    let relative = "../fixtures/demo-anomalies";
+    let human = passerelle(&["check", relative]);
+    assert_eq!(human.code, 1);
+    insta::assert_snapshot!("check_demo_anomalies_human", human.stdout);
+    let json = passerelle(&["check", "--json", relative]);
+    insta::assert_snapshot!("check_demo_anomalies_json", json.stdout);
 }

@@ -3,9 +3,11 @@
 mod academie;
 mod check;
 mod cli;
+mod dynamic;
 mod edt;
 mod foundation;
 mod pronote_liens;
+mod robustness;
 mod siecle;
 mod sts_emp;
 

@@ -196,20 +196,9 @@ fn writers_zip_by_default_and_write_bare_xml_when_asked() {
 
 #[test]
 fn sts_emp_converts_to_siecle_structures() {
-    // Needs the sts-emp reader (another plugin): skipped until it can read.
-    let formats = json(&passerelle(&["formats", "--json"]).stdout);
-    let reads_sts = formats
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|format| format["id"] == "sts-emp" && format["lecture"] == true);
     let Some(sample) = shared_sample() else {
         return;
     };
-    if !reads_sts {
-        eprintln!("sts-emp ne sait pas encore lire : test sauté");
-        return;
-    }
     let folder = tempfile::tempdir().unwrap();
     let target = folder.path().join("Structures.xml");
     convert(

@@ -87,6 +87,21 @@ pub fn read_failure(name: &str, is_xml: bool, error: &FormatError) -> Diagnostic
             );
             at_line(found.in_file(name), *line)
         }
+        // The error's own text names the file: only its reason and line are taken.
+        FormatError::Invalid {
+            line: Some(line),
+            message,
+            ..
+        } => at_line(
+            unknown_format(
+                name,
+                format!("« {name} » n'a pas pu être lu (ligne {line}) : {message}"),
+            ),
+            Some(*line),
+        ),
+        FormatError::Invalid { message, .. } => {
+            unknown_format(name, format!("« {name} » n'a pas pu être lu : {message}"))
+        }
         other => unknown_format(name, format!("« {name} » n'a pas pu être lu : {other}")),
     }
 }
@@ -108,11 +123,12 @@ pub fn archive_refused(refused: &ArchiveRefused) -> Diagnostic {
 
 /// `XML_INVALIDE` when the root element has no `DONNEES` child. Only the elements before
 /// `DONNEES` are read (the small `PARAMETRES` and `NOMENCLATURES`), never the data itself.
-pub fn check_donnees(name: &str, format: &str, text: &str) -> Option<Diagnostic> {
+/// `max_depth` is the readers' depth limit.
+pub fn check_donnees(name: &str, format: &str, text: &str, max_depth: usize) -> Option<Diagnostic> {
     if !has_envelope(format) {
         return None;
     }
-    let mut stream = XmlStream::new(text, name);
+    let mut stream = XmlStream::new(text, name).with_max_depth(max_depth);
     let outcome = (|| -> Result<Option<u32>, XmlError> {
         let root = stream.root()?;
         while let Some(child) = stream.next_child()? {
@@ -397,12 +413,34 @@ mod tests {
     #[test]
     fn donnees_must_follow_parametres() {
         let with = "<?xml version=\"1.0\"?>\n<BEE_COMMUN VERSION=\"1.7\">\n<PARAMETRES><UAJ>0999999Z</UAJ></PARAMETRES>\n<DONNEES><X/></DONNEES>\n</BEE_COMMUN>\n";
-        assert!(check_donnees("Communs.xml", "siecle-communs", with).is_none());
+        assert!(
+            check_donnees(
+                "Communs.xml",
+                "siecle-communs",
+                with,
+                crate::xml::DEFAULT_MAX_DEPTH
+            )
+            .is_none()
+        );
         let without = "<?xml version=\"1.0\"?>\n<BEE_COMMUN VERSION=\"1.7\">\n<PARAMETRES><UAJ>0999999Z</UAJ></PARAMETRES>\n</BEE_COMMUN>\n";
-        let found = check_donnees("Communs.xml", "siecle-communs", without).unwrap();
+        let found = check_donnees(
+            "Communs.xml",
+            "siecle-communs",
+            without,
+            crate::xml::DEFAULT_MAX_DEPTH,
+        )
+        .unwrap();
         assert_eq!(found.code, "XML_INVALIDE");
         assert_eq!(found.line, Some(2));
-        assert!(check_donnees("EXP_ELEVE.xml", "edt-table", without).is_none());
+        assert!(
+            check_donnees(
+                "EXP_ELEVE.xml",
+                "edt-table",
+                without,
+                crate::xml::DEFAULT_MAX_DEPTH
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -425,6 +463,19 @@ mod tests {
         assert_eq!(
             read_failure("x.csv", false, &invalid).code,
             "FORMAT_INCONNU"
+        );
+        let unterminated = FormatError::Invalid {
+            file: "x.csv".into(),
+            line: Some(3),
+            message: "guillemet ouvrant sans guillemet fermant".into(),
+        };
+        let found = read_failure("x.csv", false, &unterminated);
+        assert_eq!(
+            (found.message.as_str(), found.line),
+            (
+                "« x.csv » n'a pas pu être lu (ligne 3) : guillemet ouvrant sans guillemet fermant",
+                Some(3)
+            )
         );
         let refused = ArchiveRefused {
             archive: "ExportXML_Eleves.zip".into(),

@@ -20,8 +20,8 @@ use crate::detect::{DetectError, ProbedFile, detect, read_with};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::format::{ReadOptions, Registry};
 use crate::input::{
-    ArchiveRefused, InputError, InputFile, Limits, folder_entries, is_candidate_name, list_paths,
-    load_file,
+    ArchiveRefused, InputError, InputFile, Limits, LoadedInputs, folder_entries, is_candidate_name,
+    list_paths, load_file,
 };
 use crate::model::Dataset;
 use crate::xml::XmlStream;
@@ -293,7 +293,7 @@ pub fn check_plan(
         .establishments
         .par_iter()
         .map(|establishment| {
-            let report = check_establishment(
+            let report = check_establishment_at(
                 registry,
                 &establishment.dossier,
                 &establishment.paths,
@@ -385,9 +385,26 @@ fn read_leniently(
         refused.extend(refusals);
         ignored.extend(others);
     }
-    // The order of [`load_paths`]: refused archives first, then the inputs by name.
+    Ok((assemble(read, refused), ignored))
+}
+
+/// Reads inputs already in memory, several at once, keeping file-name order.
+fn read_loaded(registry: &Registry, loaded: LoadedInputs, options: &ReadOptions) -> Reading {
+    let read: Vec<(String, Reading)> = loaded
+        .files
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|input| (input.name.clone(), read_one(registry, input, options)))
+        .collect();
+    assemble(read, loaded.refused)
+}
+
+/// What the inputs gave, in the order of [`load_paths`](crate::input::load_paths): refused
+/// archives first, then the inputs by name (a stable sort: inputs of the same name keep the
+/// order they were given in).
+fn assemble(mut read: Vec<(String, Reading)>, mut refused: Vec<ArchiveRefused>) -> Reading {
     read.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    refused.sort_by(|a: &ArchiveRefused, b| a.archive.cmp(&b.archive));
+    refused.sort_by(|a, b| a.archive.cmp(&b.archive));
     let mut reading = Reading::default();
     for archive in &refused {
         reading.anomalies.push(envelope::archive_refused(archive));
@@ -397,7 +414,7 @@ fn read_leniently(
         reading.anomalies.extend(part.anomalies);
         reading.other.extend(part.other);
     }
-    Ok((reading, ignored))
+    reading
 }
 
 /// Reads one input: what it gave, or why it could not be read.
@@ -420,7 +437,9 @@ fn read_one(registry: &Registry, input: InputFile, options: &ReadOptions) -> Rea
         Err(error) => {
             reading.route(probed.decoded.diagnostics.iter().cloned());
             let message = match &error {
-                DetectError::Unknown { .. } | DetectError::Ambiguous { .. } => error.to_string(),
+                DetectError::Unknown { .. }
+                | DetectError::Ambiguous { .. }
+                | DetectError::Empty(_) => error.to_string(),
                 other => format!("« {name} » : {other}"),
             };
             reading
@@ -437,6 +456,7 @@ fn read_one(registry: &Registry, input: InputFile, options: &ReadOptions) -> Rea
                     &read.name,
                     &read.format,
                     &probed.decoded.text,
+                    options.max_depth,
                 ));
             }
             let kind = stand_in_kind(&read.format, &read.dataset);
@@ -577,7 +597,7 @@ fn translate_edt_names(files: &mut [ReadInput], options: &CheckOptions) -> Vec<D
 
 /// Checks the inputs of one establishment: the files named and the candidate files directly
 /// inside the folders named. Only a path that cannot be read is an error.
-pub fn check_establishment(
+pub fn check_establishment_at(
     registry: &Registry,
     dossier: &str,
     paths: &[PathBuf],
@@ -588,6 +608,29 @@ pub fn check_establishment(
     let mut ignored = listed.ignored;
     ignored.extend(zip_ignored);
     ignored.sort();
+    Ok(report_of(dossier, reading, ignored, options))
+}
+
+/// Checks the inputs of one establishment already in memory.
+pub fn check_establishment(
+    registry: &Registry,
+    dossier: &str,
+    loaded: LoadedInputs,
+    options: &CheckOptions,
+) -> EstablishmentReport {
+    let mut loaded = loaded;
+    let ignored = std::mem::take(&mut loaded.ignored);
+    let reading = read_loaded(registry, loaded, &options.read);
+    report_of(dossier, reading, ignored, options)
+}
+
+/// The report of an establishment from what its inputs gave.
+fn report_of(
+    dossier: &str,
+    reading: Reading,
+    ignores: Vec<String>,
+    options: &CheckOptions,
+) -> EstablishmentReport {
     let Reading {
         files,
         mut anomalies,
@@ -625,16 +668,16 @@ pub fn check_establishment(
             .and_then(|info| info.version.clone()),
         })
         .collect();
-    Ok(EstablishmentReport {
+    EstablishmentReport {
         uaj: reference.uaj.clone(),
         annee: reference.annee,
         dossier: dossier.to_string(),
         fichiers,
-        ignores: ignored,
+        ignores,
         resume: Counts::of(&anomalies),
         anomalies,
         other,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -906,6 +949,21 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_file_is_named_once() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        fs::write(folder.path().join("vide.xml"), "").expect("file");
+        let report = check(&[folder.path()]);
+        let anomalies = &report.etablissements[0].anomalies;
+        assert_eq!(anomalies.len(), 1, "{anomalies:#?}");
+        assert_eq!(anomalies[0].code, "FORMAT_INCONNU");
+        assert_eq!(
+            anomalies[0].message,
+            "« vide.xml » est vide (0 octet) : retéléchargez l'export, le téléchargement a dû \
+             échouer"
+        );
+    }
+
+    #[test]
     fn a_folder_of_two_schools_gives_two_reports_without_cross_talk() {
         let root = tempfile::tempdir().expect("temporary folder");
         let (a, b) = (root.path().join("a"), root.path().join("b"));
@@ -967,7 +1025,7 @@ mod tests {
         let mut sequential = Vec::new();
         for establishment in &planned.establishments {
             sequential.push(
-                check_establishment(
+                check_establishment_at(
                     &registry,
                     &establishment.dossier,
                     &establishment.paths,

@@ -278,7 +278,7 @@ impl crate::format::Format for FakeFormat {
         &self,
         input: &crate::format::ReadInput<'_>,
     ) -> Result<crate::format::ReadOutput, crate::format::FormatError> {
-        let mut stream = crate::xml::XmlStream::new(input.text, input.file_name);
+        let mut stream = input.xml_stream();
         let root = stream.root()?;
         let mut uaj = None;
         let mut annee = None;

@@ -529,7 +529,7 @@ impl Reader<'_> {
 /// the dataset's extra ([`ENTRIES_WITHOUT_GROUP`]). Schema and name violations are anomalies.
 pub fn read(input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
     let file = input.file_name;
-    let mut stream = XmlStream::new(input.text, file);
+    let mut stream = input.xml_stream();
     let root = stream.root()?;
     if root.name != ROOT {
         return Err(FormatError::Invalid {

@@ -325,7 +325,7 @@ pub(crate) fn read_document<B: Blocks>(
     mut blocks: B,
     strict: bool,
 ) -> Result<ReadOutput, FormatError> {
-    let mut stream = XmlStream::new(input.text, input.file_name);
+    let mut stream = input.xml_stream();
     let root = stream.root()?;
     if strict && root.name != spec.root {
         return Err(invalid(

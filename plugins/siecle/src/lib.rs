@@ -40,5 +40,21 @@ passerelle_core::register_format!(nomenclatures::FORMAT);
 passerelle_core::register_format!(responsables::FORMAT);
 passerelle_core::register_format!(structures::FORMAT);
 
+/// The format of one of [`FORMAT_IDS`], for crates that build on this one: a plugin that
+/// adds a newer `VERSION` of a SIECLE export delegates the older ones to it (the example
+/// plugin `passerelle-exemple-dynamique` does so for `siecle-eleves`).
+pub fn format(id: &str) -> Option<&'static dyn passerelle_core::Format> {
+    let formats: [&'static dyn passerelle_core::Format; 7] = [
+        &communs::FORMAT,
+        &eleves::FORMAT,
+        &reference::ETABLISSEMENTS,
+        &reference::GEOGRAPHIQUE,
+        &nomenclatures::FORMAT,
+        &responsables::FORMAT,
+        &structures::FORMAT,
+    ];
+    formats.into_iter().find(|format| format.id() == id)
+}
+
 #[cfg(test)]
 mod tests;

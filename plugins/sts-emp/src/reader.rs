@@ -32,7 +32,7 @@ const FIX: &str = "Réexportez le fichier depuis STS-Web (Mise à jour › Expor
 /// Reads an `sts_emp` document.
 pub fn read(input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
     let mut reader = Reader {
-        stream: XmlStream::new(input.text, input.file_name),
+        stream: input.xml_stream(),
         file: input.file_name,
         dataset: Dataset::default(),
         diagnostics: Vec::new(),

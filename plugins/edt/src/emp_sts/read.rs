@@ -35,7 +35,7 @@ type ItemReader<'a> = fn(&mut Reader<'a>, Node) -> Result<(), FormatError>;
 
 pub(crate) fn read(input: &ReadInput<'_>) -> Result<ReadOutput, FormatError> {
     let mut reader = Reader {
-        stream: XmlStream::new(input.text, input.file_name),
+        stream: input.xml_stream(),
         file: input.file_name,
         dataset: Dataset::default(),
         diagnostics: Vec::new(),

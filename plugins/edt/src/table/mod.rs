@@ -156,6 +156,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unterminated_quote_names_its_line_once() {
+        let error = read_text("EXP_ELEVE.csv", "NOM;PRENOM;CLASSE\r\nA;\"B;3 A\r\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "EXP_ELEVE.csv, ligne 2 : guillemet ouvrant sans guillemet fermant (fichier \
+             tronqué ou mal enregistré ?)"
+        );
+    }
+
+    #[test]
     fn invalid_cells_are_reported_with_their_row() {
         let output = read_text(
             "EXP_COURS.csv",

@@ -11,7 +11,7 @@ use passerelle_core::model::{
     Course, Dataset, Extra, ExtraNode, FileInfo, Membership, Source, StudentRef,
 };
 use passerelle_core::time::{Minutes, TimeOfDay};
-use passerelle_core::xml::{Node, XmlStream};
+use passerelle_core::xml::Node;
 
 use super::cells::{Item, values, weekday};
 use super::columns::{Column, ColumnCache, ListKind};
@@ -115,7 +115,7 @@ fn read_xml(
     input: &ReadInput<'_>,
     builder: &mut Builder<'_>,
 ) -> Result<Option<String>, FormatError> {
-    let mut stream = XmlStream::new(input.text, input.file_name);
+    let mut stream = input.xml_stream();
     let root = stream.root()?;
     if root.name != ROOT {
         return Err(refused(
@@ -152,7 +152,7 @@ fn read_xml(
 
 fn read_csv(input: &ReadInput<'_>, builder: &mut Builder<'_>) -> Result<(), FormatError> {
     let csv_error = |error: passerelle_core::csv::CsvError| {
-        refused(input.file_name, error.line, error.to_string())
+        refused(input.file_name, error.line, error.what().to_string())
     };
     let mut records = CsvReader::new(input.text, ';');
     let Some(header) = records.next().transpose().map_err(csv_error)? else {

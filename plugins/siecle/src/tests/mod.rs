@@ -169,3 +169,11 @@ pub(super) fn extra(nodes: Vec<ExtraNode>) -> Extra {
 pub(super) fn some(value: &str) -> Option<String> {
     Some(value.to_string())
 }
+
+#[test]
+fn every_format_id_is_reachable_by_format() {
+    for id in crate::FORMAT_IDS {
+        assert_eq!(crate::format(id).map(|format| format.id()), Some(id));
+    }
+    assert!(crate::format("siecle-inconnu").is_none());
+}
