@@ -10,7 +10,7 @@
 //! The file is CSV (`type;nom_edt;code_sts`, `;`, UTF-8 with or without BOM, or Latin-9);
 //! `#` lines and blank lines are ignored (formats/README.md, "The correspondence file").
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
@@ -394,24 +394,34 @@ enum Target {
 }
 
 /// The EDT names of a dataset, in order of first appearance, with where each was first seen.
+/// Names are keyed by target then name, so that a name seen again (every row of a list names
+/// its division) is counted without building a key.
 #[derive(Default)]
 struct Names {
     order: Vec<(Target, String)>,
-    seen: BTreeMap<(Target, String), (Source, usize)>,
+    seen: BTreeMap<Target, HashMap<String, (Source, usize)>>,
 }
 
 impl Names {
     fn add(&mut self, target: Target, name: &str, source: &Source) {
-        let key = (target, name.trim().to_string());
-        match self.seen.get_mut(&key) {
+        let name = name.trim();
+        let seen = self.seen.entry(target).or_default();
+        match seen.get_mut(name) {
             Some((_, count)) => *count += 1,
             None => {
-                self.order.push(key.clone());
-                self.seen.insert(key, (source.clone(), 1));
+                self.order.push((target, name.to_string()));
+                seen.insert(name.to_string(), (source.clone(), 1));
             }
         }
     }
+
+    fn get(&self, target: Target, name: &str) -> Option<&(Source, usize)> {
+        self.seen.get(&target)?.get(name)
+    }
 }
+
+/// EDT names → STS codes, by target.
+type Mapped = BTreeMap<Target, HashMap<String, String>>;
 
 fn collect_names(dataset: &Dataset) -> Names {
     let mut names = Names::default();
@@ -493,7 +503,7 @@ pub fn apply(dataset: &mut Dataset, table: Option<&Correspondences>) -> Vec<Diag
         diagnostics: Vec::new(),
         unknown_codes: BTreeSet::new(),
     };
-    let mut mapped: BTreeMap<(Target, String), String> = BTreeMap::new();
+    let mut mapped: Mapped = BTreeMap::new();
     let mut without_reference: BTreeMap<EdtKind, usize> = BTreeMap::new();
     let mut missing = Vec::new();
     for key in &names.order {
@@ -519,7 +529,10 @@ pub fn apply(dataset: &mut Dataset, table: Option<&Correspondences>) -> Vec<Diag
         };
         match lookup {
             Lookup::Mapped(code) => {
-                mapped.insert(key.clone(), code);
+                mapped
+                    .entry(*target)
+                    .or_default()
+                    .insert(name.clone(), code);
             }
             Lookup::NoReference => *without_reference.entry(kind).or_default() += 1,
             Lookup::Ambiguous(codes) => missing.push((key.clone(), Some(codes))),
@@ -532,7 +545,7 @@ pub fn apply(dataset: &mut Dataset, table: Option<&Correspondences>) -> Vec<Diag
             Target::Kind(kind) => (kind.article(), kind.keyword()),
             Target::Structure => ("la classe ou le groupe", "groupe"),
         };
-        if let Some(seen) = names.seen.get(&(target, name.clone())) {
+        if let Some(seen) = names.get(target, &name) {
             diagnostics.push(unmatched(what, &name, ambiguous.as_deref(), seen, keyword));
         }
     }
@@ -559,9 +572,9 @@ pub fn apply(dataset: &mut Dataset, table: Option<&Correspondences>) -> Vec<Diag
     diagnostics
 }
 
-fn rewrite(dataset: &mut Dataset, mapped: &BTreeMap<(Target, String), String>) {
+fn rewrite(dataset: &mut Dataset, mapped: &Mapped) {
     let map = |target: Target, name: &mut String| {
-        if let Some(code) = mapped.get(&(target, name.trim().to_string())) {
+        if let Some(code) = mapped.get(&target).and_then(|names| names.get(name.trim())) {
             name.clone_from(code);
         }
     };
@@ -580,17 +593,23 @@ fn rewrite(dataset: &mut Dataset, mapped: &BTreeMap<(Target, String), String>) {
         }
     }
     // Two EDT names mapped to one code would state the same membership twice.
-    let mut seen = BTreeSet::new();
-    dataset.memberships.retain(|membership| {
-        membership.origin != EDT_ORIGIN
-            || seen.insert((
-                membership.student.identifier().map(str::to_string),
-                membership.student.family_name.clone(),
-                membership.student.first_name.clone(),
-                membership.student.birth_date,
-                membership.group.clone(),
-            ))
-    });
+    let mut seen = HashSet::new();
+    let keep: Vec<bool> = dataset
+        .memberships
+        .iter()
+        .map(|membership| {
+            membership.origin != EDT_ORIGIN
+                || seen.insert((
+                    membership.student.identifier(),
+                    membership.student.family_name.as_deref(),
+                    membership.student.first_name.as_deref(),
+                    membership.student.birth_date,
+                    membership.group.as_str(),
+                ))
+        })
+        .collect();
+    let mut keep = keep.into_iter();
+    dataset.memberships.retain(|_| keep.next().unwrap_or(true));
     for course in &mut dataset.timetable.courses {
         if let Some(subject) = course.subject.as_mut() {
             map(Target::Kind(EdtKind::Matiere), subject);

@@ -9,7 +9,7 @@
 //! period (`ELEGRP_A_*`). It also chooses and shapes what the writer sends
 //! ([`entries_to_write`]) and runs the pre-flight of `convert` ([`preflight`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -84,6 +84,33 @@ fn ref_key(student: &StudentRef) -> RefKey {
         student.first_name.clone(),
         student.first_name2.clone(),
         student.first_name3.clone(),
+        student.birth_date,
+    )
+}
+
+/// [`RefKey`], borrowed.
+type BorrowedRefKey<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<NaiveDate>,
+);
+
+fn borrowed_ref_key(student: &StudentRef) -> BorrowedRefKey<'_> {
+    (
+        student.eleve_id.as_deref(),
+        student.ine.as_deref(),
+        student.private_id.as_deref(),
+        student.family_name.as_deref(),
+        student.usage_name.as_deref(),
+        student.first_name.as_deref(),
+        student.first_name2.as_deref(),
+        student.first_name3.as_deref(),
         student.birth_date,
     )
 }
@@ -450,6 +477,48 @@ fn unknown_group_hint(code: &str, structure: &Dataset) -> String {
 }
 
 /// A group's MEFs: its own attachments, else those of its divisions.
+/// The groups of the structure links are checked against, with what each link asks of its
+/// group found once per group rather than once per link: its divisions and its MEFs.
+struct StructureGroups<'d> {
+    dataset: &'d Dataset,
+    /// Trimmed division codes of each group.
+    divisions: HashMap<&'d str, HashSet<&'d str>>,
+    /// MEFs of each group ([`group_mefs`]).
+    mefs: HashMap<&'d str, BTreeSet<String>>,
+}
+
+impl<'d> StructureGroups<'d> {
+    fn new(dataset: &'d Dataset) -> Self {
+        let divisions = dataset
+            .groups
+            .iter()
+            .map(|(code, group)| {
+                let codes = group
+                    .divisions
+                    .iter()
+                    .map(|attached| attached.code.trim())
+                    .collect();
+                (code.as_str(), codes)
+            })
+            .collect();
+        let mefs = dataset
+            .groups
+            .iter()
+            .map(|(code, group)| (code.as_str(), group_mefs(group, dataset)))
+            .collect();
+        StructureGroups {
+            dataset,
+            divisions,
+            mefs,
+        }
+    }
+
+    fn mefs_of(&self, code: &str) -> &BTreeSet<String> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        self.mefs.get(code).unwrap_or(&NONE)
+    }
+}
+
 fn group_mefs(group: &Group, structure: &Dataset) -> BTreeSet<String> {
     let own: BTreeSet<String> = group
         .mefs
@@ -533,10 +602,11 @@ pub fn check_entries(
     let students = sources.students.map(|file| file.dataset);
     let index = students.map(StudentIndex::new);
     let structure = sources.structures.or(sources.sts).map(|file| file.dataset);
+    let groups = structure.map(StructureGroups::new);
     let sts = sources.sts.map(|file| StsGroups::new(file.dataset));
     // Which SIECLE student each entry names; the first entry naming a student keeps it.
-    let mut first_entry_of: BTreeMap<String, &LiensEntry> = BTreeMap::new();
-    let mut in_file: BTreeSet<String> = BTreeSet::new();
+    let mut first_entry_of: HashMap<&str, &LiensEntry> = HashMap::new();
+    let mut in_file: HashSet<&str> = HashSet::new();
     for entry in entries {
         let mut student = None;
         let mut rejected = false;
@@ -615,8 +685,8 @@ pub fn check_entries(
             }
         }
         if let Some(found) = student {
-            in_file.insert(found.eleve_id.clone());
-            match first_entry_of.get(&found.eleve_id) {
+            in_file.insert(found.eleve_id.as_str());
+            match first_entry_of.get(found.eleve_id.as_str()) {
                 Some(first) if first.student.identifier() != entry.student.identifier() => {
                     rejected = true;
                     findings.push(
@@ -639,7 +709,7 @@ pub fn check_entries(
                 }
                 Some(_) => {}
                 None => {
-                    first_entry_of.insert(found.eleve_id.clone(), entry);
+                    first_entry_of.insert(found.eleve_id.as_str(), entry);
                 }
             }
         }
@@ -680,7 +750,7 @@ pub fn check_entries(
                 link_objet(&link.group),
                 student.filter(|_| !without_mef),
                 student,
-                structure,
+                groups.as_ref(),
                 sources.structures.is_some(),
                 sts.as_ref(),
                 reference,
@@ -734,13 +804,13 @@ fn check_link(
     objet: Objet,
     with_mef: Option<&Student>,
     student: Option<&Student>,
-    structure: Option<&Dataset>,
+    structure: Option<&StructureGroups<'_>>,
     from_structures_file: bool,
     sts: Option<&StsGroups<'_>>,
     reference: &Reference,
 ) {
     let code = link.group.as_str();
-    let group = structure.and_then(|structure| structure.groups.get(code));
+    let group = structure.and_then(|structure| structure.dataset.groups.get(code));
     if let Some(structure) = structure
         && group.is_none()
     {
@@ -749,7 +819,7 @@ fn check_link(
             format!(
                 "Le groupe \"{code}\" n'est pas référencé dans {}{} : l'inscription de {name} dans ce groupe sera rejetée.",
                 if from_structures_file { "la structure SIECLE (Structures.xml)" } else { "STS-Web (sts_emp)" },
-                unknown_group_hint(code, structure),
+                unknown_group_hint(code, structure.dataset),
             ),
             objet.clone(),
             Some(&link.source),
@@ -759,7 +829,7 @@ fn check_link(
         if let Some(found) = with_mef
             && let Some(mef) = found.mef.as_deref().map(str::trim)
         {
-            let mefs = group_mefs(group, structure);
+            let mefs = structure.mefs_of(code);
             if !mefs.is_empty() && !mefs.contains(mef) {
                 findings.push(
                     "GROUPE_B_02",
@@ -774,11 +844,9 @@ fn check_link(
         }
         if let Some(found) = student
             && let Some(division) = found.division.as_deref().map(str::trim)
-            && !group.divisions.is_empty()
-            && !group
-                .divisions
-                .iter()
-                .any(|attached| attached.code.trim() == division)
+            && let Some(divisions) = structure.divisions.get(code)
+            && !divisions.is_empty()
+            && !divisions.contains(division)
         {
             findings.push(
                 "GROUPE_HORS_DIVISION",
@@ -893,38 +961,39 @@ fn check_dates(
 /// `LIENS_INCOMPLET` and `ELEVE_SANS_GROUPE`: present students absent from the file.
 fn completeness(
     findings: &mut Findings,
-    in_file: &BTreeSet<String>,
+    in_file: &HashSet<&str>,
     index: &StudentIndex<'_>,
     edt: Option<&Dataset>,
     structure: Option<&Dataset>,
     reference: &Reference,
 ) {
     let students = index.dataset();
-    let mut groups: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Borrowed keys in hash maps: this runs over every membership of two files.
+    let mut groups: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for membership in &students.memberships {
         if let Some(id) = membership.student.eleve_id.as_deref() {
             groups
-                .entry(id.trim().to_string())
+                .entry(id.trim())
                 .or_default()
-                .insert(membership.group.trim().to_string());
+                .insert(membership.group.trim());
         }
     }
     if let Some(edt) = edt {
-        let mut resolved: BTreeMap<RefKey, Option<String>> = BTreeMap::new();
+        // A student named by several rows is resolved once.
+        let mut resolved: HashMap<BorrowedRefKey<'_>, Option<&str>> = HashMap::new();
         for membership in &edt.memberships {
-            let id = resolved
-                .entry(ref_key(&membership.student))
+            let id = *resolved
+                .entry(borrowed_ref_key(&membership.student))
                 .or_insert_with(|| {
                     index
-                        .resolve(&membership.student, false)
-                        .eleve_id()
-                        .map(str::to_string)
+                        .student(&membership.student, false)
+                        .map(|student| student.eleve_id.as_str())
                 });
             if let Some(id) = id {
                 groups
-                    .entry(id.clone())
+                    .entry(id)
                     .or_default()
-                    .insert(membership.group.trim().to_string());
+                    .insert(membership.group.trim());
             }
         }
     }
@@ -934,7 +1003,7 @@ fn completeness(
         if reference
             .date
             .is_some_and(|date| !student.is_present_at(date))
-            || in_file.contains(&student.eleve_id)
+            || in_file.contains(student.eleve_id.as_str())
         {
             continue;
         }
@@ -943,13 +1012,16 @@ fn completeness(
             student.display_name(),
             student.eleve_id
         );
-        match groups.get(&student.eleve_id).filter(|codes| !codes.is_empty()) {
+        match groups
+            .get(student.eleve_id.as_str())
+            .filter(|codes| !codes.is_empty())
+        {
             Some(codes) => findings.push(
                 "LIENS_INCOMPLET",
                 format!(
                     "{name}, présent(e) et inscrit(e) dans {} {}, est absent(e) du fichier des liens : l'import commence par supprimer tous les liens élèves-groupes de l'établissement, cet élève perdra tous ses groupes.",
                     if codes.len() == 1 { "le groupe" } else { "les groupes" },
-                    quoted_list(codes.iter().map(String::as_str)),
+                    quoted_list(codes.iter().copied()),
                 ),
                 objet!(eleve_id = student.eleve_id.clone()),
                 Some(&student.source),
