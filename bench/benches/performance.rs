@@ -415,19 +415,43 @@ fn tools(prepared: &Prepared) -> Result<Vec<Tool>, Failure> {
 
 /// Median time and peak memory of each tool, runs interleaved so that a change in the
 /// machine's load touches every tool alike.
-fn compare(tools: &[Tool], runs: usize) -> Result<Vec<(Duration, Option<u64>)>, Failure> {
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); tools.len()];
-    let mut peaks: Vec<Option<u64>> = vec![None; tools.len()];
+/// A tool's median wall time and peak memory.
+type Measured = (Duration, Option<u64>);
+
+/// Median time and peak memory of each tool of each size. Runs are interleaved across tools
+/// and sizes (a round runs every tool on every size that still needs runs), so that a change
+/// in the machine's load touches every ratio alike, the linearity one included.
+fn compare(sizes: &[(Vec<Tool>, usize)]) -> Result<Vec<Vec<Measured>>, Failure> {
+    let mut times: Vec<Vec<Vec<Duration>>> = sizes
+        .iter()
+        .map(|(tools, _)| vec![Vec::new(); tools.len()])
+        .collect();
+    let mut peaks: Vec<Vec<Option<u64>>> = Vec::new();
     // One warm-up run, which also measures memory.
-    for (index, tool) in tools.iter().enumerate() {
-        peaks[index] = run_tool(tool, true)?.peak_kib;
+    for (tools, _) in sizes {
+        peaks.push(
+            tools
+                .iter()
+                .map(|tool| run_tool(tool, true).map(|sample| sample.peak_kib))
+                .collect::<Result<_, _>>()?,
+        );
     }
-    for _ in 0..runs.max(1) {
-        for (index, tool) in tools.iter().enumerate() {
-            times[index].push(run_tool(tool, false)?.time);
+    let rounds = sizes.iter().map(|(_, runs)| *runs).max().unwrap_or(1);
+    for round in 0..rounds {
+        for ((tools, runs), times) in sizes.iter().zip(&mut times) {
+            if round >= *runs {
+                continue;
+            }
+            for (tool, times) in tools.iter().zip(times.iter_mut()) {
+                times.push(run_tool(tool, false)?.time);
+            }
         }
     }
-    Ok(times.into_iter().map(median).zip(peaks).collect())
+    Ok(times
+        .into_iter()
+        .zip(peaks)
+        .map(|(times, peaks)| times.into_iter().map(median).zip(peaks).collect())
+        .collect())
 }
 
 /// What one size gave.
@@ -614,6 +638,7 @@ fn bench() -> Result<(), Failure> {
         .ok()
         .and_then(|text| text.trim().parse().ok());
     let mut outcomes = Vec::new();
+    let mut processes = Vec::new();
     for size in SIZES.iter().filter(|size| {
         wanted
             .as_ref()
@@ -628,9 +653,7 @@ fn bench() -> Result<(), Failure> {
         eprintln!("{}: phases in process…", size.label);
         let phases = phases(&registry, &prepared, runs)?;
         let formats = reads_by_format(&registry, &prepared, runs)?;
-        eprintln!("{}: processes…", size.label);
-        let tools = tools(&prepared)?;
-        let measured = compare(&tools, runs)?;
+        processes.push((tools(&prepared)?, runs));
         outcomes.push(Outcome {
             label: size.label,
             students: size.students,
@@ -638,12 +661,17 @@ fn bench() -> Result<(), Failure> {
             files: prepared.files.len(),
             phases,
             formats,
-            tools: tools
-                .iter()
-                .zip(measured)
-                .map(|(tool, (time, peak))| (tool.name, time, peak))
-                .collect(),
+            tools: Vec::new(),
         });
+    }
+    eprintln!("processes, every size in turn…");
+    let measured = compare(&processes)?;
+    for ((outcome, (tools, _)), measured) in outcomes.iter_mut().zip(&processes).zip(measured) {
+        outcome.tools = tools
+            .iter()
+            .zip(measured)
+            .map(|(tool, (time, peak))| (tool.name, time, peak))
+            .collect();
     }
     let text = report(&outcomes);
     println!("{text}");

@@ -88,7 +88,7 @@ fn ref_key(student: &StudentRef) -> RefKey {
     )
 }
 
-/// [`RefKey`], borrowed.
+/// [`RefKey`], borrowed: the key of a student named by many memberships.
 type BorrowedRefKey<'a> = (
     Option<&'a str>,
     Option<&'a str>,
@@ -178,10 +178,10 @@ fn entry_from_node(node: &ExtraNode, file: &str) -> LiensEntry {
 /// Groups memberships into entries, one per distinct student reference, in first-seen order.
 fn group_entries<'a>(memberships: impl Iterator<Item = &'a Membership>) -> Vec<LiensEntry> {
     let mut entries: Vec<LiensEntry> = Vec::new();
-    let mut index: BTreeMap<RefKey, usize> = BTreeMap::new();
+    let mut index: HashMap<BorrowedRefKey<'a>, usize> = HashMap::new();
     for membership in memberships {
         let position = *index
-            .entry(ref_key(&membership.student))
+            .entry(borrowed_ref_key(&membership.student))
             .or_insert_with(|| {
                 entries.push(LiensEntry {
                     student: membership.student.clone(),
@@ -968,8 +968,8 @@ fn completeness(
     reference: &Reference,
 ) {
     let students = index.dataset();
-    // Borrowed keys in hash maps: this runs over every membership of two files.
-    let mut groups: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    // Borrowed keys in a hash map: this runs over every membership of two files.
+    let mut groups: HashMap<&str, BTreeSet<&str>> = HashMap::with_capacity(students.students.len());
     for membership in &students.memberships {
         if let Some(id) = membership.student.eleve_id.as_deref() {
             groups
@@ -979,19 +979,11 @@ fn completeness(
         }
     }
     if let Some(edt) = edt {
-        // A student named by several rows is resolved once.
-        let mut resolved: HashMap<BorrowedRefKey<'_>, Option<&str>> = HashMap::new();
+        // Resolving through the index costs less than remembering what each row resolved to.
         for membership in &edt.memberships {
-            let id = *resolved
-                .entry(borrowed_ref_key(&membership.student))
-                .or_insert_with(|| {
-                    index
-                        .student(&membership.student, false)
-                        .map(|student| student.eleve_id.as_str())
-                });
-            if let Some(id) = id {
+            if let Some(student) = index.student(&membership.student, false) {
                 groups
-                    .entry(id)
+                    .entry(student.eleve_id.as_str())
                     .or_default()
                     .insert(membership.group.trim());
             }
