@@ -718,6 +718,20 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
         .map(|position| position + from)
 }
 
+/// Inserts `copy` on its own line after the element at `start..end`, indented like it.
+fn insert_after(xml: &[u8], start: usize, end: usize, copy: &[u8]) -> Vec<u8> {
+    let line_start = xml[..start]
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |position| position + 1);
+    let mut result = xml[..end].to_vec();
+    result.push(b'\n');
+    result.extend_from_slice(&xml[line_start..start]);
+    result.extend_from_slice(copy);
+    result.extend_from_slice(&xml[end..]);
+    result
+}
+
 /// Copies the `ELEVE` element of `eleve_id` right after itself, with another first name.
 pub fn duplicate_student(xml: &[u8], eleve_id: &str, first_name: &str) -> Option<Vec<u8>> {
     let attribute = format!("ELEVE_ID=\"{eleve_id}\"");
@@ -735,16 +749,7 @@ pub fn duplicate_student(xml: &[u8], eleve_id: &str, first_name: &str) -> Option
     let name_start = find(&copy, b"<PRENOM>", 0)? + b"<PRENOM>".len();
     let name_end = find(&copy, b"</PRENOM>", name_start)?;
     copy.splice(name_start..name_end, encode_latin9(first_name));
-    let line_start = xml[..start]
-        .iter()
-        .rposition(|byte| *byte == b'\n')
-        .map_or(0, |position| position + 1);
-    let mut result = xml[..end].to_vec();
-    result.push(b'\n');
-    result.extend_from_slice(&xml[line_start..start]);
-    result.extend_from_slice(&copy);
-    result.extend_from_slice(&xml[end..]);
-    Some(result)
+    Some(insert_after(xml, start, end, &copy))
 }
 
 /// Copies the liens `ELEVE` entry of `eleve_id` right after itself, naming the student by
@@ -763,16 +768,7 @@ pub fn resend_by_ine(xml: &[u8], eleve_id: &str, ine: &str) -> Option<Vec<u8>> {
         position..position + identifier.len(),
         format!("<ID_NATIONAL>{ine}</ID_NATIONAL>").into_bytes(),
     );
-    let line_start = xml[..start]
-        .iter()
-        .rposition(|byte| *byte == b'\n')
-        .map_or(0, |position| position + 1);
-    let mut result = xml[..end].to_vec();
-    result.push(b'\n');
-    result.extend_from_slice(&xml[line_start..start]);
-    result.extend_from_slice(&copy);
-    result.extend_from_slice(&xml[end..]);
-    Some(result)
+    Some(insert_after(xml, start, end, &copy))
 }
 
 /// Replaces the text of the first `<name>` element.
