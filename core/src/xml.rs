@@ -381,6 +381,16 @@ impl<'a> XmlStream<'a> {
         Ok(())
     }
 
+    /// The next parser event and the byte offset where it starts.
+    fn next_event(&mut self) -> Result<(usize, Event<'a>), XmlError> {
+        let offset = self.position();
+        let event = self
+            .reader
+            .read_event()
+            .map_err(|error| self.syntax_error(&error))?;
+        Ok((offset, event))
+    }
+
     /// Moves to the root element and returns its start tag. Refuses a DOCTYPE that declares
     /// entities and a document without element.
     pub fn root(&mut self) -> Result<StartTag, XmlError> {
@@ -415,11 +425,7 @@ impl<'a> XmlStream<'a> {
             return Ok(None);
         }
         loop {
-            let offset = self.position();
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|error| self.syntax_error(&error))?;
+            let (offset, event) = self.next_event()?;
             match event {
                 Event::Start(start) => {
                     let tag = self.start_tag(&start, offset, false)?;
@@ -531,11 +537,7 @@ impl<'a> XmlStream<'a> {
         // out: it is kept aside, borrowed, and appended only if text follows.
         let mut blank: Option<Cow<'a, str>> = None;
         loop {
-            let offset = self.position();
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|error| self.syntax_error(&error))?;
+            let (offset, event) = self.next_event()?;
             match event {
                 Event::Start(start) => {
                     let child = self.start_tag(&start, offset, false)?;
@@ -595,11 +597,7 @@ impl<'a> XmlStream<'a> {
         }
         let mut depth = 0usize;
         loop {
-            let offset = self.position();
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|error| self.syntax_error(&error))?;
+            let (offset, event) = self.next_event()?;
             match event {
                 Event::Start(start) => {
                     let child = self.start_tag(&start, offset, false)?;
@@ -641,11 +639,7 @@ impl<'a> XmlStream<'a> {
     /// After the root has ended: checks that nothing but comments and spaces follow.
     pub fn finish(&mut self) -> Result<(), XmlError> {
         loop {
-            let offset = self.position();
-            let event = self
-                .reader
-                .read_event()
-                .map_err(|error| self.syntax_error(&error))?;
+            let (offset, event) = self.next_event()?;
             match event {
                 Event::Eof => return Ok(()),
                 Event::Text(text) if text.trim().is_empty() => {}
